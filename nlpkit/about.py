@@ -1,0 +1,3 @@
+"""Version of nlpkit, kept apart so reading it imports nothing else."""
+
+__version__ = "0.1.0"

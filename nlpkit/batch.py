@@ -1,0 +1,87 @@
+"""Batches: padded id tensors with bool masks, and length-bucketed batch orders.
+
+Sequences are right-padded and batch-first; ``mask`` is True on real tokens.
+Batch orders are a pure function of (seed, epoch), so a resumed run sees the
+same batches as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Batch:
+    """One batch. ``labels`` is ``[B, T]`` for tagging and language modelling, ``[B]`` for classification."""
+
+    ids: torch.Tensor  # shape: [B, T] long
+    mask: torch.Tensor  # shape: [B, T] bool
+    labels: torch.Tensor | None = None  # shape: [B, T] or [B] long
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        return self.mask.sum(dim=1)  # shape: [B]
+
+    def to(self, device: torch.device | str) -> Batch:
+        moved = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Batch(**{k: v.to(device, non_blocking=True) if v is not None else None for k, v in moved.items()})
+
+    def __len__(self) -> int:
+        return self.ids.shape[0]
+
+
+def collate(
+    sequences: Sequence[Sequence[int]],
+    pad_id: int,
+    labels: Sequence[Sequence[int]] | Sequence[int] | None = None,
+) -> Batch:
+    """Pad ``sequences`` (and per-token ``labels``, padded with 0 under a False mask)."""
+    lengths = [len(s) for s in sequences]
+    width = max(lengths, default=0) or 1
+    ids = np.full((len(sequences), width), pad_id, dtype=np.int64)  # shape: [B, T]
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = seq
+    mask = np.arange(width)[None, :] < np.asarray(lengths)[:, None]  # shape: [B, T]
+    return Batch(torch.from_numpy(ids), torch.from_numpy(mask), _labels(labels, width))
+
+
+def _labels(labels: Sequence | None, width: int) -> torch.Tensor | None:
+    if labels is None:
+        return None
+    if len(labels) and isinstance(labels[0], Sequence):
+        out = np.zeros((len(labels), width), dtype=np.int64)  # shape: [B, T]
+        for row, seq in enumerate(labels):
+            out[row, : len(seq)] = seq
+        return torch.from_numpy(out)
+    return torch.as_tensor(labels, dtype=torch.long)  # shape: [B]
+
+
+def bucketed_order(
+    lengths: Sequence[int], batch_size: int, seed: int, epoch: int, bucket: int = 50
+) -> list[list[int]]:
+    """Shuffled batches of indices whose lengths are close, so little padding is computed.
+
+    Indices are shuffled, cut into pools of ``bucket`` batches, sorted by length
+    inside each pool, cut into batches, and the batches shuffled again. The result
+    depends only on (seed, epoch).
+    """
+    rng = np.random.default_rng([seed, epoch])
+    order = rng.permutation(len(lengths))
+    lengths_arr = np.asarray(lengths)
+    batches: list[list[int]] = []
+    pool = batch_size * bucket
+    for start in range(0, len(order), pool):
+        chunk = order[start:start + pool]
+        chunk = chunk[np.argsort(lengths_arr[chunk], kind="stable")]
+        batches.extend(chunk[i:i + batch_size].tolist() for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def sorted_order(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Batches of indices sorted by length, for evaluation and prediction (no shuffling)."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    return [order[i:i + batch_size].tolist() for i in range(0, len(order), batch_size)]

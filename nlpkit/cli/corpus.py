@@ -1,0 +1,215 @@
+"""``nlpkit corpus``: list, describe, verify and download the corpora in the manifest.
+
+A thin layer over :mod:`nlpkit_corpora`; every check and download rule lives
+there, so scripts get the same behaviour from Python.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from nlpkit_corpora import FileCheck, Manifest
+
+_DIR_HELP = "Corpora folder holding one folder per corpus (default: the search path, see 'nlpkit corpus list')."
+
+
+@click.group()
+@click.option("--manifest", "manifest_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this manifest instead of the one bundled with nlpkit.")
+@click.pass_context
+def corpus(ctx: click.Context, manifest_path: Path | None) -> None:
+    """Known public corpora: list them, show details, verify checksums, download.
+
+    Corpora are looked up in $NLPKIT_CORPORA if set, else ../shared/corpora (from the current
+    directory and beside the nlpkit checkout) and the download cache.
+
+    \b
+    Examples:
+      nlpkit corpus list
+      nlpkit corpus info conll2003
+      nlpkit corpus verify conll2003 wnut17
+      nlpkit corpus download sst2 --dir ~/corpora
+    """
+    ctx.obj = manifest_path
+
+
+def _manifest(ctx: click.Context) -> Manifest:
+    """The manifest named by ``--manifest``, or the bundled one."""
+    from nlpkit_corpora import load_manifest
+
+    return load_manifest(ctx.obj)
+
+
+@corpus.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """List the corpora: task, language, format, splits, size, and whether they are here."""
+    from nlpkit_corpora import check_corpus, search_roots
+
+    manifest, roots = _manifest(ctx), search_roots()
+    rows = []
+    for c in manifest.corpora.values():
+        checks = check_corpus(c, roots, hash_files=False)
+        rows.append({**c.to_dict(), "status": _status(checks), "location": _location(checks)})
+    if as_json:
+        click.echo(json.dumps({"search_path": [str(r) for r in roots], "corpora": rows}, indent=2, ensure_ascii=False))
+        return
+    _table(rows)
+    click.echo(f"\nSearch path: {', '.join(str(r) for r in roots)}")
+
+
+def _status(checks: list[FileCheck]) -> str:
+    """``present`` (all files with the right size), ``missing``, or ``partial (k/n)``."""
+    ok = sum(c.ok for c in checks)
+    return "present" if ok == len(checks) else "missing" if ok == 0 else f"partial ({ok}/{len(checks)})"
+
+
+def _location(checks: list[FileCheck]) -> str | None:
+    """The corpus folder of the first file found, or None."""
+    found = [c.path for c in checks if c.ok]
+    return str(found[0].parent) if found else None
+
+
+def _table(rows: list[dict]) -> None:
+    header = ("NAME", "TASK", "LANG", "FORMAT", "SPLITS", "SIZE", "STATUS")
+    lines = [header] + [
+        (r["name"], r["task"], r["language"], r["format"], ",".join(dict.fromkeys(f["split"] for f in r["files"])),
+         _size(r["size"]), r["status"])
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+@corpus.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def info(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Show everything the manifest says about corpus NAME, and where its files are."""
+    from nlpkit_corpora import check_corpus
+
+    c = _manifest(ctx).get(name)
+    checks = check_corpus(c, hash_files=False)
+    if as_json:
+        data = {**c.to_dict(), "status": _status(checks), "location": _location(checks)}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for key in ("description", "task", "language", "format", "tag_scheme", "licence", "citation", "homepage", "source", "notes"):
+        if getattr(c, key):
+            click.echo(f"{key + ':':<12} {getattr(c, key)}")
+    click.echo(f"{'status:':<12} {_status(checks)}" + (f" in {_location(checks)}" if _location(checks) else ""))
+    click.echo("files:")
+    for check in checks:
+        f = check.file
+        state = ("present" if check.ok else check.status) + (f" [{f.format}]" if f.format else "")
+        click.echo(f"  {f.path:<24} {f.split:<6} {_size(f.size):>8}  {state}  {f.description}")
+        click.echo(f"    {f.url}" + (f"  (transform: {f.transform['kind']})" if f.transform else ""))
+    click.echo("held out:" + ("" if c.held_out else " none"))
+    for h in c.held_out:
+        click.echo(f"  {h.path:<24} {h.split:<6} {h.note}")
+
+
+@corpus.command()
+@click.argument("names", nargs=-1)
+@click.option("--dir", "root", metavar="DIR", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
+@click.pass_context
+def verify(ctx: click.Context, names: tuple[str, ...], root: Path | None) -> None:
+    """Check the size and sha256 of every file of the NAMEd corpora (default: all found).
+
+    Prints one line per file and exits non-zero if a file is missing or differs.
+    Without NAMEs, corpora with no file present are skipped.
+    """
+    from nlpkit_corpora import check_corpus, search_roots
+
+    manifest = _manifest(ctx)
+    roots = [root] if root is not None else search_roots()
+    corpora = [manifest.get(n) for n in names] or list(manifest.corpora.values())
+    checks = []
+    for c in corpora:
+        found = check_corpus(c, roots)
+        if not names and not any(f.status != "missing" for f in found):
+            continue
+        checks += found
+        for check in found:
+            click.echo(_verify_line(check))
+    _verify_summary(checks, roots, root)
+
+
+def _verify_line(check: FileCheck) -> str:
+    label = f"{check.corpus}/{check.file.path}"
+    if check.ok:
+        return f"ok       {label}"
+    return f"{check.status.upper():<8} {label}: {check.describe()}"
+
+
+def _verify_summary(checks: list[FileCheck], roots: list[Path], root: Path | None) -> None:
+    """Say how it went; any failure raises, so the exit status is non-zero."""
+    where = ", ".join(str(r) for r in roots)
+    if not checks:
+        raise InputError(
+            f"No corpus files found in {where}. Run 'nlpkit corpus download NAME', or set NLPKIT_CORPORA "
+            "(or pass --dir) to a folder that holds the corpora."
+        )
+    bad = [c for c in checks if not c.ok]
+    if not bad:
+        click.echo(f"All {len(checks)} files ok.", err=True)
+        return
+    missing = sum(c.status == "missing" for c in bad)
+    failed = sorted({c.corpus for c in bad})
+    raise InputError(
+        f"{len(bad)} of {len(checks)} corpus files failed verification ({missing} missing, "
+        f"{len(bad) - missing} damaged) in {where}. Fetch good copies with "
+        f"'nlpkit corpus download {' '.join(failed)}{f' --dir {root}' if root else ''}'."
+    )
+
+
+@corpus.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--dir", "root", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Download into DIR/NAME/ [default: $NLPKIT_CORPORA, else the nlpkit cache].")
+@click.option("--force", is_flag=True, help="Download again even if the files are present and valid.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr [default: on a terminal].")
+@click.pass_context
+def download(ctx: click.Context, names: tuple[str, ...], root: Path | None, force: bool, progress: bool | None) -> None:
+    """Download corpus NAME (one or more) from the URLs in the manifest, checking sha256.
+
+    Each file goes to a temporary file first and is renamed into place only when
+    its size and sha256 match, so a failed download never leaves a bad file.
+    """
+    from nlpkit_corpora import download_root, search_roots
+    from nlpkit_corpora.fetch import download as fetch
+
+    manifest = _manifest(ctx)
+    corpora = [manifest.get(n) for n in names]  # every name checked before any download starts
+    dest = root if root is not None else download_root()
+    show = progress if progress is not None else sys.stderr.isatty()
+    for c in corpora:
+        for item in fetch(c.name, dest, manifest=manifest, force=force, progress=show):
+            click.echo(f"{item.action:<10} {c.name}/{item.file.path} ({_size(item.file.size)})")
+        count = len(c.files)
+        click.echo(f"{c.name}: {count} file{'s' if count != 1 else ''} in {dest / c.name}", err=True)
+    if dest.resolve() not in [r.resolve() for r in search_roots()]:
+        click.echo(f"Note: nlpkit does not look in {dest}; set NLPKIT_CORPORA={dest} to use these files.", err=True)
+
+
+def _size(n: int) -> str:
+    """Bytes in decimal units: 423 B, 827.4 kB, 3.3 MB."""
+    if n < 1000:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("kB", "MB"):
+        value /= 1000
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1000:.1f} GB"

@@ -1,0 +1,57 @@
+"""``nlpkit evaluate``: score a trained pipeline on a corpus."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..corpus import FORMATS
+
+
+@click.command()
+@click.argument("model_dir", metavar="MODEL_DIR")
+@click.argument("corpus", metavar="CORPUS")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format [default: the training format].")
+@click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
+@click.option("--confusion", metavar="PNG", help="Classification: save the confusion matrix as a PNG.")
+@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+def evaluate(model_dir: str, corpus: str, fmt: str | None, as_json: bool, confusion: str | None,
+             batch_size: int, device: str) -> None:
+    """Score the pipeline in MODEL_DIR on CORPUS (a path, or corpus:NAME/FILE).
+
+    \b
+    Examples:
+      nlpkit evaluate runs/pos corpus:ud_english_ewt/en_ewt-ud-dev.conllu
+      nlpkit evaluate runs/sentiment dev.tsv --json --confusion confusion.png
+    """
+    from pathlib import Path
+
+    from ..config import resolve_corpus_path
+    from ..evaluation import evaluate as run_evaluation
+    from ..evaluation import plot_confusion
+    from ..pipeline import load
+
+    pipeline = load(model_dir, device=device)
+    if confusion and pipeline.task.name != "classify":
+        raise click.UsageError("--confusion applies to classification pipelines only.")
+    metrics = run_evaluation(pipeline, resolve_corpus_path(corpus, Path.cwd()), fmt, batch_size)
+    if confusion:
+        plot_confusion(metrics["confusion"], confusion)
+    if as_json:
+        click.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+        return
+    _table(metrics)
+
+
+def _table(metrics: dict) -> None:
+    for key, value in metrics.items():
+        if isinstance(value, float):
+            click.echo(f"{key:<16} {value:.4f}")
+    per_class = metrics.get("per_class")
+    if per_class:
+        width = max(len(label) for label in per_class)
+        click.echo(f"\n{'label':<{width}}  precision  recall  f1      support")
+        for label, row in per_class.items():
+            click.echo(f"{label:<{width}}  {row['precision']:.4f}     {row['recall']:.4f}  {row['f1']:.4f}  {int(row['support'])}")

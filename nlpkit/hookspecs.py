@@ -1,0 +1,53 @@
+"""The hooks a plugin can implement. Every hook is documented in docs/plugins.md.
+
+A plugin is a module registered under the ``nlpkit`` entry-point group::
+
+    from nlpkit import hookimpl
+
+    @hookimpl
+    def register_tokenizers(register):
+        register(MyTokenizer, aliases=("mine",))
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("nlpkit")
+hookimpl = pluggy.HookimplMarker("nlpkit")
+
+
+@hookspec
+def register_tokenizers(register):  # type: ignore[no-untyped-def]
+    """Register tokenizer classes: ``register(cls, aliases=())``."""
+
+
+@hookspec
+def register_encoders(register):  # type: ignore[no-untyped-def]
+    """Register encoder classes (vocab, one-hot, word2vec): ``register(cls, aliases=())``."""
+
+
+@hookspec
+def register_models(register):  # type: ignore[no-untyped-def]
+    """Register model classes (rnn, gru, lstm, bilstm-crf, hmm): ``register(cls, aliases=())``."""
+
+
+@hookspec
+def register_decoders(register):  # type: ignore[no-untyped-def]
+    """Register decoder classes (argmax, viterbi, gumbel): ``register(cls, aliases=())``."""
+
+
+@hookspec
+def register_trainers(register):  # type: ignore[no-untyped-def]
+    """Register trainer classes: ``register(cls, aliases=())``."""
+
+
+@hookspec
+def register_commands(cli):  # type: ignore[no-untyped-def]
+    """Add click commands to the ``nlpkit`` command group ``cli``."""
+
+
+@hookspec(firstresult=True)
+def read_corpus(path, format):  # type: ignore[no-untyped-def]
+    """Read the corpus at ``path`` in ``format``; return an iterable of examples,
+    or None if this plugin does not understand the format (the next plugin is tried)."""

@@ -1,0 +1,59 @@
+"""The :class:`Model` base class: ids in, :class:`~nlpkit.scores.Scores` out.
+
+A model is built from what the data decides (its input layer, its head, how many
+outputs) passed positionally, and its options (sizes, layers, dropout) passed as
+keywords. Only the options are configuration; the rest comes from the encoder
+and the label vocabulary when a pipeline is built or loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import torch
+
+from .batch import Batch
+from .options import option_types
+from .scores import Scores
+
+Head = Literal["tag", "classify", "lm"]
+HEADS: tuple[str, ...] = ("tag", "classify", "lm")
+
+
+class Model(torch.nn.Module):
+    """A trainable model. Subclasses set ``name`` and ``heads`` (the tasks they can do),
+    take ``(embedding, head, num_outputs, /, *, options...)``, and implement
+    :meth:`forward` and :meth:`loss`; language models also implement :meth:`step`."""
+
+    name: ClassVar[str]
+    heads: ClassVar[tuple[str, ...]] = HEADS
+
+    def __init__(self, embedding: torch.nn.Module, head: Head, num_outputs: int) -> None:
+        if head not in type(self).heads:
+            from .errors import UsageError
+
+            raise UsageError(f"Model '{self.name}' has no '{head}' head; it supports: {', '.join(type(self).heads)}.")
+        super().__init__()
+        self.embedding = embedding
+        self.head = head
+        self.num_outputs = num_outputs
+
+    def forward(self, batch: Batch) -> Scores:  # type: ignore[override]
+        raise NotImplementedError
+
+    def loss(self, scores: Scores, batch: Batch) -> torch.Tensor:
+        """Mean loss of a batch (cross-entropy over real tokens, or over sequences)."""
+        if scores.logits is not None:
+            return torch.nn.functional.cross_entropy(scores.logits.float(), batch.labels)
+        assert scores.emissions is not None and scores.mask is not None and batch.labels is not None
+        mask = scores.mask  # shape: [B, T]
+        return torch.nn.functional.cross_entropy(scores.emissions[mask].float(), batch.labels[mask])
+
+    def step(self, ids: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
+        """Language models: logits ``[B, T, V]`` for ``ids [B, T]`` continuing from ``state``,
+        and the state after them, so generation never re-reads the prefix."""
+        raise NotImplementedError(f"Model '{self.name}' cannot generate text.")
+
+    def config(self) -> dict[str, Any]:
+        """The options that rebuild this model (sizes from the data are not options)."""
+        return {name: getattr(self, name) for name in option_types(type(self))}

@@ -1,0 +1,185 @@
+"""A trained pipeline: tokenizer, encoder, model, decoder and task, saved as a directory.
+
+::
+
+    model-dir/
+      pipeline.json        format version, nlpkit version, task, each stage's name and
+                           providing plugin and distribution, labels
+      tokenizer/config.json
+      encoder/config.json  encoder/vocab.json
+      model/config.json    model/weights.safetensors
+      decoder/config.json
+      meta.json            metrics, seed, corpus checksums, library versions, config
+
+No pickle anywhere: configs are JSON and weights are safetensors, so loading a
+pipeline never runs code from the directory. Writes go to a temporary directory
+that replaces the old one only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .about import __version__
+from .errors import InputError, MissingDependencyError, UnknownComponentError, UsageError
+from .io import atomic_dir
+from .parallel import batched
+
+FORMAT_VERSION = 1
+STAGES = {"tokenizer": "tokenizers", "encoder": "encoders", "model": "models", "decoder": "decoders"}
+
+
+class Pipeline:
+    """``text -> tokenize -> encode -> model -> decode -> result``; call it on text."""
+
+    def __init__(self, task, tokenizer, encoder, model, decoder, labels=None, meta: dict | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.task, self.tokenizer, self.encoder = task, tokenizer, encoder
+        self.model, self.decoder, self.labels = model, decoder, labels
+        self.meta = meta or {}
+
+    def __call__(self, text: str) -> Any:
+        return next(iter(self.pipe([text])))
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[Any]:
+        """Predict for a stream of texts, ``batch_size`` at a time, in input order."""
+        if not hasattr(self.task, "predict"):
+            raise UsageError(f"A '{self.task.name}' pipeline does not label text; use generate().")
+        for chunk in batched(texts, batch_size):
+            yield from self.task.predict(self, chunk, batch_size)
+
+    def generate(self, prefix: str = "", max_length: int = 200, seed: int | None = None) -> str:
+        """Sample a continuation of ``prefix`` (language-model pipelines)."""
+        import torch
+
+        from .tasks.base import model_device
+
+        if not hasattr(self.task, "generate"):
+            raise UsageError(f"A '{self.task.name}' pipeline cannot generate text; train a 'generate' task.")
+        generator = None
+        if seed is not None:
+            generator = torch.Generator(device=model_device(self.model)).manual_seed(seed)
+        return self.task.generate(self, prefix, max_length, generator)
+
+    def to(self, device: Any) -> Pipeline:
+        self.model.to(device)
+        return self
+
+    # -- saving -----------------------------------------------------------------------
+
+    def to_disk(self, path: str | Path) -> None:
+        """Write the pipeline directory at ``path``, replacing any old one only when complete."""
+        with atomic_dir(path) as tmp:
+            self._write(tmp)
+
+    def _write(self, root: Path) -> None:
+        from safetensors.torch import save_model
+
+        for stage in STAGES:
+            (root / stage).mkdir()
+        _write_json(root / "tokenizer" / "config.json", {"name": self.tokenizer.name, "options": self.tokenizer.config()})
+        _write_json(root / "encoder" / "config.json", {"name": self.encoder.name, "options": self.encoder.config()})
+        self.encoder.to_disk(root / "encoder")
+        model_config = {"name": self.model.name, "options": self.model.config(),
+                        "head": self.model.head, "num_outputs": self.model.num_outputs}
+        _write_json(root / "model" / "config.json", model_config)
+        save_model(self.model, str(root / "model" / "weights.safetensors"))
+        _write_json(root / "decoder" / "config.json", {"name": self.decoder.name, "options": self.decoder.config()})
+        _write_json(root / "meta.json", self.meta)
+        _write_json(root / "pipeline.json", {
+            "format_version": FORMAT_VERSION,
+            "nlpkit_version": __version__,
+            "task": {"name": self.task.name, "options": self.task.config()},
+            "stages": {stage: _provenance(kind, getattr(self, stage).name) for stage, kind in STAGES.items()},
+            "labels": None if self.labels is None else self.labels.to_json(),
+        })
+
+    # -- loading ----------------------------------------------------------------------
+
+    @classmethod
+    def from_disk(cls, path: str | Path, device: Any = "auto") -> Pipeline:
+        """Load a pipeline directory (or a training output folder holding ``model/``)."""
+        from .device import resolve_device
+
+        root = _pipeline_root(Path(path))
+        spec = _read_json(root / "pipeline.json")
+        if spec.get("format_version", 0) > FORMAT_VERSION:
+            raise UsageError(
+                f"{root} was written by nlpkit {spec.get('nlpkit_version')} in pipeline format "
+                f"{spec['format_version']}; this nlpkit ({__version__}) reads up to format {FORMAT_VERSION}. "
+                "Upgrade: pip install -U nlpkit"
+            )
+        pipeline = _build(root, spec)
+        return pipeline.to(resolve_device(device))
+
+
+load = Pipeline.from_disk
+
+
+def _build(root: Path, spec: dict) -> Pipeline:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_model
+
+    from .tasks import task_class
+    from .vocab import Vocab
+
+    classes = {stage: _stage_class(stage, spec) for stage in STAGES}
+    tokenizer = classes["tokenizer"](**_read_json(root / "tokenizer" / "config.json")["options"])
+    encoder = classes["encoder"](**_read_json(root / "encoder" / "config.json")["options"])
+    encoder.from_disk(root / "encoder")
+    model_config = _read_json(root / "model" / "config.json")
+    model = classes["model"](encoder.embedding(), model_config["head"], model_config["num_outputs"], **model_config["options"])
+    weights = root / "model" / "weights.safetensors"
+    try:
+        load_model(model, str(weights), strict=True)
+    except (OSError, RuntimeError, ValueError, SafetensorError) as exc:
+        raise InputError(f"cannot load the model weights: {exc}", str(weights)) from None
+    decoder = classes["decoder"](**_read_json(root / "decoder" / "config.json")["options"])
+    task = task_class(spec["task"]["name"])(**spec["task"]["options"])
+    labels = None if spec.get("labels") is None else Vocab.from_json(spec["labels"])
+    meta = _read_json(root / "meta.json") if (root / "meta.json").exists() else {}
+    return Pipeline(task, tokenizer, encoder, model, decoder, labels, meta)
+
+
+def _stage_class(stage: str, spec: dict) -> type:
+    from .registry import registry
+
+    info = spec["stages"][stage]
+    try:
+        return registry(STAGES[stage]).get(info["name"])
+    except UnknownComponentError:
+        dist = info.get("distribution") or "the plugin that provides it"
+        raise MissingDependencyError(
+            f"This pipeline needs {stage} '{info['name']}' from distribution '{dist}', which is not installed. "
+            f"Install it: pip install {dist}"
+        ) from None
+
+
+def _provenance(kind: str, name: str) -> dict:
+    from .registry import registry
+
+    entry = registry(kind).entry(name)
+    return {"name": entry.name, "plugin": entry.plugin, "distribution": entry.distribution, "version": entry.version}
+
+
+def _pipeline_root(path: Path) -> Path:
+    if (path / "pipeline.json").is_file():
+        return path
+    if (path / "model" / "pipeline.json").is_file():
+        return path / "model"
+    raise InputError("not an nlpkit pipeline: no pipeline.json here (nor in model/)", str(path))
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("missing from the pipeline directory", str(path)) from None
+    except ValueError as exc:
+        raise InputError(f"not valid JSON: {exc}", str(path)) from None

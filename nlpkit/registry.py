@@ -1,0 +1,188 @@
+"""Component registries, one per kind, filled by the plugins' ``register_*`` hooks.
+
+Each plugin's hook gets its own ``register`` callback, so every component knows
+the plugin and distribution it came from: duplicates are reported naming both,
+and a saved pipeline can say which package to install.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .errors import DuplicateComponentError, NlpkitError, UnknownComponentError
+from .plugins import PluginInfo, PluginLoadWarning, describe, on_change, plugin_infos, plugin_manager, record_error
+
+KINDS = ("tokenizers", "encoders", "models", "decoders", "trainers")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A registered component class and where it came from."""
+
+    name: str
+    cls: type
+    plugin: str
+    distribution: str | None
+    version: str | None
+    aliases: tuple[str, ...] = field(default=())
+
+
+class Registry:
+    """The components of one kind, by name and alias.
+
+    A name two plugins claim is not given to either: looking it up raises
+    :class:`DuplicateComponentError` naming both, while every other name works.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Entry] = {}
+        self._aliases: dict[str, str] = {}
+        self._conflicts: dict[str, str] = {}
+        #: Entries left out because a name or alias of theirs was already taken.
+        self.rejected: list[Entry] = []
+
+    def add(self, entry: Entry) -> None:
+        """Add a component, or record a conflict if one of its names is taken."""
+        taken = [key for key in (entry.name, *entry.aliases) if key in self._aliases]
+        if taken:
+            first = self._entries[self._aliases[taken[0]]]
+            self._conflicts[taken[0]] = self._conflict(taken[0], first, entry)
+            self.rejected.append(entry)
+            return
+        self._entries[entry.name] = entry
+        self._aliases.update(dict.fromkeys((entry.name, *entry.aliases), entry.name))
+
+    def _conflict(self, key: str, first: Entry, second: Entry) -> str:
+        outside = [e.plugin for e in (first, second) if e.distribution != "nlpkit"] or [second.plugin]
+        return (
+            f"Two plugins register a {self.kind.rstrip('s')} named '{key}': "
+            f"'{first.plugin}' ({first.distribution or 'not installed'}) and "
+            f"'{second.plugin}' ({second.distribution or 'not installed'}). "
+            f"Uninstall one, or disable one with "
+            + " or ".join(f"NLPKIT_DISABLE_PLUGINS={p}" for p in outside)
+            + "."
+        )
+
+    @property
+    def problems(self) -> list[str]:
+        """One message per contested name."""
+        return list(self._conflicts.values())
+
+    def entry(self, name: str) -> Entry:
+        """The entry for a name or alias; unknown names get a did-you-mean error."""
+        if name in self._conflicts:
+            raise DuplicateComponentError(self._conflicts[name])
+        try:
+            return self._entries[self._aliases[name]]
+        except KeyError:
+            raise UnknownComponentError(self.kind, name, self._entries, self._aliases) from None
+
+    def get(self, name: str) -> type:
+        """The class registered under a name or alias."""
+        return self.entry(name).cls
+
+    def names(self) -> list[str]:
+        """Canonical names, sorted."""
+        return sorted(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._aliases
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(sorted(self._entries.values(), key=lambda e: e.name))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_lock = threading.RLock()
+_registries: dict[str, Registry] = {}
+
+
+def registry(kind: str) -> Registry:
+    """The registry of ``kind`` (one of :data:`KINDS`), built from plugins on first use."""
+    if kind not in KINDS:
+        raise UnknownComponentError("component kinds", kind, KINDS)
+    with _lock:
+        if kind not in _registries:
+            _registries[kind] = _collect(kind)
+        return _registries[kind]
+
+
+def _clear() -> None:
+    with _lock:
+        _registries.clear()
+
+
+on_change(_clear)
+
+
+def _collect(kind: str) -> Registry:
+    reg = Registry(kind)
+    infos = {info.name: info for info in plugin_infos()}
+    hook = getattr(plugin_manager().hook, f"register_{kind}")
+    for impl in hook.get_hookimpls():  # in registration order
+        info = infos.get(impl.plugin_name, PluginInfo(impl.plugin_name, None, None, "?"))
+        for entry in _entries_of(kind, impl, info):
+            reg.add(entry)
+    return reg
+
+
+def _entries_of(kind: str, impl, info: PluginInfo) -> list[Entry]:  # type: ignore[no-untyped-def]
+    """Run one plugin's hook; a plugin whose hook fails is skipped with a warning."""
+    found: list[Entry] = []
+
+    def register(cls: type, aliases: tuple[str, ...] | list[str] = (), name: str | None = None) -> None:
+        found.append(_make_entry(kind, cls, name, tuple(aliases), info))
+
+    try:
+        impl.function(**{arg: register for arg in impl.argnames})
+    except Exception as exc:
+        error = f"register_{kind} failed: {type(exc).__name__}: {exc}"
+        record_error(info.name, error)
+        warnings.warn(f"nlpkit skipped the {kind} of plugin {describe(info)}: {error}", PluginLoadWarning, stacklevel=4)
+        return []
+    return found
+
+
+def _make_entry(kind: str, cls: type, name: str | None, aliases: tuple[str, ...], info: PluginInfo) -> Entry:
+    name = name or getattr(cls, "name", None)
+    for key in (name, *aliases):
+        if not isinstance(key, str) or not _NAME.match(key):
+            raise NlpkitError(
+                f"{cls!r} needs a kebab-case {kind.rstrip('s')} name such as 'my-tokenizer', "
+                f"not {key!r}: set a class attribute 'name' or pass name=."
+            )
+    base = _base_class(kind)
+    if base is not None and not (isinstance(cls, type) and issubclass(cls, base)):
+        raise NlpkitError(f"{cls!r} is registered as a {kind.rstrip('s')} but does not subclass {base.__name__}.")
+    return Entry(name, cls, info.name, info.distribution, info.version, aliases)  # type: ignore[arg-type]
+
+
+def _base_class(kind: str) -> type | None:
+    """The class every component of ``kind`` must subclass (imported only when needed)."""
+    if kind == "tokenizers":
+        from .tokenizer import Tokenizer
+
+        return Tokenizer
+    if kind == "encoders":
+        from .encoder import Encoder
+
+        return Encoder
+    if kind == "decoders":
+        from .decoder import Decoder
+
+        return Decoder
+    if kind == "trainers":
+        from .trainer import Trainer
+
+        return Trainer
+    from .model import Model  # models: the plugin's hook has imported torch already
+
+    return Model

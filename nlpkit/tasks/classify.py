@@ -1,0 +1,99 @@
+"""``classify``: one label per text (names by language, sentiment)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..corpus import Example
+from ..errors import InputError
+from ..metrics import classification_report
+from ..vocab import Vocab
+from .base import Task, label_id, restore_order, run, token_texts
+
+if TYPE_CHECKING:
+    from ..data import SequenceData
+    from ..decoder import Decoder
+    from ..encoder import Encoder
+    from ..model import Model
+    from ..pipeline import Pipeline
+    from ..tokenizer import Tokenizer
+
+
+@dataclass
+class ClassifyResult:
+    """The predicted ``label`` of ``text``, its probability, and every label's probability."""
+
+    text: str
+    label: str
+    score: float
+    probabilities: dict[str, float]
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "label": self.label, "score": self.score, "probabilities": self.probabilities}
+
+
+class ClassifyTask(Task):
+    """Text classification: the model reads the tokens and predicts one label."""
+
+    name = "classify"
+    head = "classify"
+    metric = "accuracy"
+
+    def datasets(self, train: list[Example], dev: list[Example] | None, tokenizer: Tokenizer, encoder: Encoder):
+        train_tokens = [token_texts(e, tokenizer) for e in train]
+        encoder.fit(train_tokens)
+        labels = Vocab.build([[_label(e)] for e, tokens in zip(train, train_tokens) if tokens], specials=())
+        train_data = _encode(train, train_tokens, encoder, labels)
+        return train_data, None if dev is None else self.dataset(dev, tokenizer, encoder, labels), labels
+
+    def dataset(self, examples: list[Example], tokenizer: Tokenizer, encoder: Encoder, labels: Vocab | None) -> SequenceData:
+        assert labels is not None
+        return _encode(examples, [token_texts(e, tokenizer) for e in examples], encoder, labels)
+
+    def evaluate(self, model: Model, decoder: Decoder, data: SequenceData, labels: Vocab | None, batch_size: int = 64) -> dict:
+        assert labels is not None and data.targets is not None
+        total_loss, chunks = 0.0, []
+        for indices, batch, scores in run(model, data, batch_size):
+            total_loss += float(model.loss(scores, batch)) * len(indices)
+            chunks.append((indices, decoder.decode(scores)))
+        predicted = restore_order(chunks, len(data))
+        report = classification_report(data.targets, predicted, labels.items)  # type: ignore[arg-type]
+        return {"loss": total_loss / len(data), **report}
+
+    def predict(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64) -> list[ClassifyResult]:
+        import torch
+
+        from ..data import SequenceData
+
+        tokens = [pipeline.tokenizer(t).texts for t in texts]
+        data = SequenceData([pipeline.encoder.encode(t) or [pipeline.encoder.pad_id] for t in tokens], None, pipeline.encoder.pad_id)
+        chunks = []
+        for indices, _, scores in run(pipeline.model, data, batch_size):
+            chunks.append((indices, torch.softmax(scores.logits.float(), dim=-1).cpu().tolist()))
+        labels = pipeline.labels.items
+        results = []
+        for text, probs in zip(texts, restore_order(chunks, len(texts))):
+            best = max(range(len(probs)), key=probs.__getitem__)
+            results.append(ClassifyResult(text, labels[best], probs[best], dict(zip(labels, probs))))
+        return results
+
+
+def _label(example: Example) -> str:
+    if example.label is None:
+        raise InputError("this example has no label; classification needs one per text", example.source)
+    return example.label
+
+
+def _encode(examples: list[Example], tokens: list[list[str]], encoder: Encoder, labels: Vocab) -> SequenceData:
+    from ..data import SequenceData
+
+    kept = [(e, t) for e, t in zip(examples, tokens) if t]
+    if len(kept) < len(examples):
+        warnings.warn(f"skipped {len(examples) - len(kept)} examples with no tokens", stacklevel=3)
+    if not kept:
+        raise InputError("no example has any tokens", examples[0].source if examples else None)
+    ids = [encoder.encode(t) for _, t in kept]
+    targets = [label_id(labels, _label(e), e) for e, _ in kept]
+    return SequenceData(ids, targets, encoder.pad_id)

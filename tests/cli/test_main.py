@@ -1,0 +1,55 @@
+"""The command group: version, help, python -m, and start-up without heavy imports."""
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+import nlpkit
+from nlpkit.cli import cli
+
+
+def test_version():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.stdout == f"nlpkit, version {nlpkit.__version__}\n"
+
+
+def test_help_lists_commands():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("tokenize", "plugins", "corpus"):
+        assert f"  {command}" in result.stdout
+
+
+def test_python_dash_m_and_help_import_neither_torch_nor_spacy():
+    code = (
+        "import sys, runpy; sys.argv = ['nlpkit', '--help']\n"
+        "try:\n    runpy.run_module('nlpkit', run_name='__main__')\n"
+        "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "print(sorted(m for m in ('torch', 'spacy', 'jieba', 'numpy') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Usage: nlpkit" in result.stdout
+    assert result.stdout.strip().endswith("[]")
+
+
+def test_importing_nlpkit_has_no_side_effects():
+    code = (
+        "import sys, nlpkit, nlpkit.plugins as p\n"
+        "print(p._manager is None, [m for m in ('torch', 'spacy', 'jieba') if m in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == "True []\n"
+
+
+def test_plugins_table_and_json():
+    import json
+
+    table = CliRunner().invoke(cli, ["plugins"])
+    assert table.exit_code == 0
+    assert table.stdout.splitlines()[0].split() == ["PLUGIN", "DISTRIBUTION", "VERSION", "COMPONENTS"]
+    assert any(line.startswith("jieba ") and "tokenizers: jieba (zh)" in line for line in table.stdout.splitlines())
+    data = json.loads(CliRunner().invoke(cli, ["plugins", "--json"]).stdout)
+    jieba = next(p for p in data["plugins"] if p["name"] == "jieba")
+    assert jieba["distribution"] == "nlpkit" and jieba["version"] == nlpkit.__version__
+    assert jieba["components"] == {"tokenizers": ["jieba (zh)"]}

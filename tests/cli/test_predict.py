@@ -1,0 +1,251 @@
+"""``nlpkit predict`` through click's CliRunner, on pipelines trained by ``nlpkit train``:
+a classifier (text and JSON with probabilities, arguments, -i FILE, stdin, -o FILE)
+and a word tagger (JSON with token offsets, CoNLL), and its errors."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from nlpkit.cli import cli
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def invoke(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def assert_error(result, exit_code: int, *fragments: str) -> str:
+    """One ``Error:`` line on stderr holding every fragment; no traceback; the exit code."""
+    assert result.exit_code == exit_code, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    return errors[0]
+
+
+def train(folder: Path, config: str, *args) -> Path:
+    (folder / "config.toml").write_text(config, encoding="utf-8")
+    result = invoke("train", folder / "config.toml", "-o", folder / "run", "--device", "cpu", *args)
+    assert result.exit_code == 0, result.output
+    return folder / "run"
+
+
+def rule_lines(n: int, seed: int) -> list[str]:
+    """label-tab-text: 'more' when a text has more a's than b's, 'less' when fewer."""
+    rng = random.Random(seed)
+    lines = []
+    while len(lines) < n:
+        text = "".join(rng.choice("abc") for _ in range(rng.randint(3, 9)))
+        if text.count("a") != text.count("b"):
+            lines.append(f"{'more' if text.count('a') > text.count('b') else 'less'}\t{text}")
+    return lines
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("classifier")
+    (folder / "train.tsv").write_text("\n".join(rule_lines(160, 1)) + "\n")
+    (folder / "dev.tsv").write_text("\n".join(rule_lines(40, 2)) + "\n")
+    return train(folder, """
+        [task]
+        name = "classify"
+        [corpus]
+        train = "train.tsv"
+        dev = "dev.tsv"
+        format = "label-tab-text"
+        [encoder]
+        name = "vocab"
+        dim = 8
+        [model]
+        name = "gru"
+        hidden_size = 16
+        pooling = "mean"
+        [trainer]
+        name = "torch"
+        epochs = 6
+        batch_size = 16
+        lr = 0.02
+    """, "--seed", 1)
+
+
+TAGS = {"the": "DET", "a": "DET", "cat": "NOUN", "dog": "NOUN", "runs": "VERB", "sleeps": "VERB",
+        "one": "NUM", "two": "NUM"}
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tagger")
+    rng = random.Random(0)
+    sentences = []
+    for _ in range(60):
+        words = [rng.choice(["the", "a", "one", "two"]), rng.choice(["cat", "dog"]), rng.choice(["runs", "sleeps"])]
+        sentences.append("".join(f"{w}\t{TAGS[w]}\n" for w in words))
+    (folder / "train.conll").write_text("\n".join(sentences))
+    return train(folder, """
+        [task]
+        name = "tag"
+        [corpus]
+        train = "train.conll"
+        format = "conll"
+        split = [0.8, 0.2]
+        [tokenizer]
+        name = "whitespace"
+        [encoder]
+        name = "vocab"
+        dim = 8
+        [model]
+        name = "gru"
+        hidden_size = 8
+        bidirectional = true
+        [trainer]
+        name = "torch"
+        epochs = 8
+        batch_size = 8
+        lr = 0.05
+    """)
+
+
+@pytest.fixture(scope="module")
+def language_model(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("lm")
+    (folder / "text.txt").write_text("abcabcabc\n" * 20)
+    return train(folder, """
+        [task]
+        name = "generate"
+        block_size = 8
+        [corpus]
+        train = "text.txt"
+        format = "plain-text"
+        [model]
+        name = "gru"
+        hidden_size = 8
+        [trainer]
+        name = "torch"
+        epochs = 1
+    """)
+
+
+TEXTS = ["aaaac", "bbbbc", "abaca", "cbcbb"]
+EXPECTED = ["more", "less", "more", "less"]
+
+
+def test_text_format_gives_label_and_probability(classifier):
+    result = invoke("predict", classifier, *TEXTS)
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert [label for label, _ in rows] == EXPECTED
+    for _, probability in rows:
+        assert len(probability) == 6 and 0.5 <= float(probability) <= 1  # four decimals; the winner's
+
+
+def test_json_format_carries_all_probabilities(classifier):
+    result = invoke("predict", classifier, "-f", "json", *TEXTS)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in records] == TEXTS
+    assert [r["label"] for r in records] == EXPECTED
+    for record in records:
+        probabilities = record["probabilities"]
+        assert set(probabilities) == {"more", "less"}
+        assert sum(probabilities.values()) == pytest.approx(1, abs=1e-6)
+        assert record["score"] == max(probabilities.values()) == probabilities[record["label"]]
+
+
+def test_input_file_stdin_and_arguments_agree(classifier, tmp_path):
+    texts = TEXTS + ["", "ccc", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"]  # an empty line keeps its place
+    (tmp_path / "in.txt").write_text("\n".join(texts) + "\n")
+    from_file = invoke("predict", classifier, "-i", tmp_path / "in.txt", "-f", "json")
+    from_stdin = invoke("predict", classifier, "-f", "json", input="\n".join(texts) + "\n")
+    from_args = invoke("predict", classifier, "-f", "json", *texts)
+    assert from_file.exit_code == from_stdin.exit_code == from_args.exit_code == 0
+    assert from_file.stdout == from_stdin.stdout == from_args.stdout
+    assert [json.loads(line)["text"] for line in from_file.stdout.splitlines()] == texts
+
+
+def test_batches_do_not_change_results(classifier):
+    one = invoke("predict", classifier, "-f", "json", "--batch-size", "1", *TEXTS)
+    many = invoke("predict", classifier, "-f", "json", *TEXTS)
+    a = [json.loads(line) for line in one.stdout.splitlines()]
+    b = [json.loads(line) for line in many.stdout.splitlines()]
+    assert [r["label"] for r in a] == [r["label"] for r in b]
+    for x, y in zip(a, b):
+        assert x["probabilities"] == pytest.approx(y["probabilities"], abs=1e-5)
+
+
+def test_output_file(classifier, tmp_path):
+    result = invoke("predict", classifier, "-o", tmp_path / "out.txt", *TEXTS)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert [line.split("\t")[0] for line in (tmp_path / "out.txt").read_text().splitlines()] == EXPECTED
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_the_run_folder_and_its_model_folder_both_load(classifier):
+    assert invoke("predict", classifier, *TEXTS).stdout == invoke("predict", classifier / "model", *TEXTS).stdout
+
+
+def test_tagger_json_carries_token_offsets(tagger):
+    text = "the  cat runs\ttwo dog sleeps"
+    result = invoke("predict", tagger, "-f", "json", text)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["text"] == text
+    tokens = record["tokens"]
+    assert [t["text"] for t in tokens] == text.split()
+    assert [text[t["start"]:t["end"]] for t in tokens] == text.split()
+    assert [t["start"] for t in tokens] == [0, 5, 9, 14, 18, 22]
+    assert [t["tag"] for t in tokens] == [TAGS[w] for w in text.split()]
+
+
+def test_tagger_text_and_conll(tagger):
+    text = invoke("predict", tagger, "a dog sleeps", "one cat runs")
+    assert text.stdout == "a/DET dog/NOUN sleeps/VERB\none/NUM cat/NOUN runs/VERB\n"
+    conll = invoke("predict", tagger, "-f", "conll", "a dog")
+    assert conll.stdout == "a\t0\t1\tDET\ndog\t2\t5\tNOUN\n\n"
+
+
+def test_a_folder_that_is_not_a_pipeline(tmp_path):
+    assert_error(invoke("predict", tmp_path, "x"), 1, str(tmp_path), "not an nlpkit pipeline")
+
+
+def test_a_pipeline_of_a_newer_format(classifier, tmp_path):
+    future = tmp_path / "future"
+    shutil.copytree(classifier / "model", future)
+    spec = json.loads((future / "pipeline.json").read_text())
+    spec["format_version"], spec["nlpkit_version"] = 99, "99.0"
+    (future / "pipeline.json").write_text(json.dumps(spec))
+    assert_error(invoke("predict", future, "x"), 2, "nlpkit 99.0", "format 99", "pip install -U nlpkit")
+
+
+def test_a_language_model_does_not_label_text(language_model):
+    assert_error(invoke("predict", language_model, "abc"), 2, "'generate' pipeline does not label text")
+
+
+def test_unreadable_input(classifier, tmp_path):
+    assert_error(invoke("predict", classifier, "-i", tmp_path / "missing.txt"), 1, "missing.txt", "cannot read")
+    (tmp_path / "bad.txt").write_bytes(b"aab\nab\xffc\n")
+    assert_error(invoke("predict", classifier, "-i", tmp_path / "bad.txt"), 1, f"{tmp_path / 'bad.txt'}:2",
+                 "invalid UTF-8", "--errors replace")
+    replaced = invoke("predict", classifier, "-i", tmp_path / "bad.txt", "--errors", "replace", "-f", "json")
+    assert [json.loads(line)["text"] for line in replaced.stdout.splitlines()] == ["aab", "ab\ufffdc"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_device_cuda_without_cuda(classifier):
+    assert_error(invoke("predict", classifier, "--device", "cuda", "x"), 2, "CUDA was asked for")

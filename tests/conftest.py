@@ -1,0 +1,38 @@
+"""Shared fixtures: the real corpora (checked against the manifest), and a clean plugin state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nlpkit import plugins
+from nlpkit.errors import InputError
+
+
+@pytest.fixture(scope="session")
+def corpus_file() -> Callable[[str, str], Path]:
+    """``corpus_file("chnsenticorp", "dev")``: the verified path of a real corpus file.
+
+    Skips when the corpora are absent (users without ../shared); a damaged file fails.
+    """
+    from nlpkit_corpora import corpus_path
+
+    def find(name: str, file: str) -> Path:
+        try:
+            return corpus_path(name, file)
+        except InputError as exc:
+            if "not found" in str(exc):
+                pytest.skip(str(exc))
+            raise
+
+    return find
+
+
+@pytest.fixture
+def fresh_plugins():
+    """Reload plugins from entry points before and after the test (env vars re-read)."""
+    plugins.reset()
+    yield
+    plugins.reset()
