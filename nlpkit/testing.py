@@ -166,3 +166,28 @@ class TokenizerContract:
     def test_unknown_option_is_rejected(self) -> None:
         with pytest.raises(OptionError, match="no option 'no_such_option'"):
             get_tokenizer(self.name, **self.options, no_such_option=1)
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def invoke(*args: object, input: str | None = None) -> Any:
+    """Run ``nlpkit ARGS...`` in-process through click's CliRunner; returns its Result."""
+    from click.testing import CliRunner
+
+    from .cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def assert_cli_error(result: Any, exit_code: int, *fragments: str) -> str:
+    """Check a CLI failure the way users see it: the exit code, exactly one ``Error:`` line
+    on stderr holding every fragment, and no traceback. Returns that line."""
+    assert result.exit_code == exit_code, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    return errors[0]

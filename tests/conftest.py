@@ -36,3 +36,14 @@ def fresh_plugins():
     plugins.reset()
     yield
     plugins.reset()
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """torch on one thread for the module: tiny models run faster, and runs are repeatable."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -10,36 +10,14 @@ import random
 from pathlib import Path
 
 import pytest
-import torch
-from click.testing import CliRunner
 
-from nlpkit.cli import cli
+from nlpkit.testing import assert_cli_error as assert_error
+from nlpkit.testing import invoke
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_error(result, exit_code: int, *fragments: str) -> str:
-    """One ``Error:`` line on stderr holding every fragment; no traceback; the exit code."""
-    assert result.exit_code == exit_code, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, result.stderr
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-    return errors[0]
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def train(folder: Path, config: str) -> Path:
