@@ -91,7 +91,9 @@ def _encode(examples: list[Example], tokens: list[list[str]], encoder: Encoder, 
 
     kept = [(e, t) for e, t in zip(examples, tokens) if t]
     if len(kept) < len(examples):
-        warnings.warn(f"skipped {len(examples) - len(kept)} examples with no tokens", stacklevel=3)
+        empty = [e.source for e, t in zip(examples, tokens) if not t]
+        where = ", ".join(empty[:3]) + (f" and {len(empty) - 3} more" if len(empty) > 3 else "")
+        warnings.warn(f"skipped {len(empty)} example(s) with no tokens: {where}", stacklevel=3)
     if not kept:
         raise InputError("no example has any tokens", examples[0].source if examples else None)
     ids = [encoder.encode(t) for _, t in kept]
