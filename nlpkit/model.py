@@ -38,6 +38,13 @@ class Model(torch.nn.Module):
         self.head = head
         self.num_outputs = num_outputs
 
+    def bind_labels(self, labels: list[str]) -> None:
+        """Called once after construction with the label names in id order, so models can
+        use them (e.g. for tagging-scheme constraints). The default does nothing.
+
+        Not called when a saved pipeline is loaded: keep what it derives in buffers or
+        parameters, so it is saved and restored with the weights."""
+
     def forward(self, batch: Batch) -> Scores:  # type: ignore[override]
         raise NotImplementedError
 

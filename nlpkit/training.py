@@ -114,7 +114,10 @@ def _build_model(config: dict[str, Any], task: Any, encoder: Any, labels: Any, s
     if task.head not in cls.heads:
         raise UsageError(f"Model '{name}' cannot do task '{task.name}' (it supports heads: {', '.join(cls.heads)}).")
     _seed_everything(seed)  # the same initial weights whatever data preparation drew
-    return cls(encoder.embedding(), task.head, task.num_outputs(encoder, labels), **options)
+    model = cls(encoder.embedding(), task.head, task.num_outputs(encoder, labels), **options)
+    if labels is not None:
+        model.bind_labels(list(labels.items))  # before training: labels that misfit a scheme fail now
+    return model
 
 
 def _seed_everything(seed: int) -> None:
