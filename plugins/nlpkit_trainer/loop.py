@@ -163,6 +163,8 @@ class _Run:
         with bar:
             while c["epoch"] < self.cfg.epochs and not self._done():
                 self._epoch(bar)
+            if c.get("evaluated_step") != c["step"]:  # e.g. max_steps ended an epoch early
+                self._evaluate(bar)
         if self._stale_checkpoint():
             self._save_last()
         return self._finish()
@@ -226,6 +228,7 @@ class _Run:
         c = self.counters
         dev = self.job.evaluate(self.model)
         value = dev[self.job.metric]
+        c["evaluated_step"] = c["step"]
         sign = 1 if self.job.higher_is_better else -1
         if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             self.scheduler.step(sign * value)

@@ -445,3 +445,11 @@ def test_progress_bar_goes_to_stderr(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "train on cpu" in captured.err and "6/6" in captured.err
+
+
+def test_max_steps_inside_an_epoch_still_evaluates_the_last_weights(tmp_path):
+    """6 batches per epoch, stopped after 4 steps: the run ends with a dev evaluation at step 4."""
+    result, _ = fit(TorchTrainer(epochs=3, batch_size=4, max_steps=4, log_every=1), job(tmp_path, [0.5]))
+    assert (result["steps"], result["best_step"], result["best"]) == (4, 4, 0.5)
+    records = MetricsLog(tmp_path / "metrics.jsonl").read()
+    assert [r["step"] for r in records if "dev" in r] == [4]
