@@ -9,6 +9,8 @@
       encoder/config.json  encoder/vocab.json
       model/config.json    model/weights.safetensors
       decoder/config.json
+      task/                what the task learnt from the data, when it keeps anything
+                           (segment: words.txt, the training words, for OOV recall)
       meta.json            metrics, seed, corpus checksums, library versions, config
 
 No pickle anywhere: configs are JSON and weights are safetensors, so loading a
@@ -87,6 +89,7 @@ class Pipeline:
         _write_json(root / "model" / "config.json", model_config)
         save_model(self.model, str(root / "model" / "weights.safetensors"))
         _write_json(root / "decoder" / "config.json", {"name": self.decoder.name, "options": self.decoder.config()})
+        self.task.to_disk(root / "task")  # what the task learnt from the data, if anything
         _write_json(root / "meta.json", self.meta)
         _write_json(root / "pipeline.json", {
             "format_version": FORMAT_VERSION,
@@ -138,6 +141,7 @@ def _build(root: Path, spec: dict) -> Pipeline:
         raise InputError(f"cannot load the model weights: {exc}", str(weights)) from None
     decoder = classes["decoder"](**_read_json(root / "decoder" / "config.json")["options"])
     task = task_class(spec["task"]["name"])(**spec["task"]["options"])
+    task.from_disk(root / "task")
     labels = None if spec.get("labels") is None else Vocab.from_json(spec["labels"])
     meta = _read_json(root / "meta.json") if (root / "meta.json").exists() else {}
     return Pipeline(task, tokenizer, encoder, model, decoder, labels, meta)

@@ -47,6 +47,7 @@ def train(
     _seed_everything(seed)
     task_name, task_options = component_options(config, "task")
     task = task_class(task_name)(**task_options)
+    task.check_config(config)
     tokenizer, encoder, decoder, trainer = (_build(config, s) for s in ("tokenizer", "encoder", "decoder", "trainer"))
     train_ex, dev_ex, test_ex = load_examples(config.get("corpus", {}), seed)
     train_data, dev_data, labels = task.datasets(train_ex, dev_ex, tokenizer, encoder)

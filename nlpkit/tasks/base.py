@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..component import Component
@@ -48,6 +49,18 @@ class Task(Component):
     def num_outputs(self, encoder: Encoder, labels: Vocab | None) -> int:
         assert labels is not None
         return len(labels)
+
+    def check_config(self, config: dict[str, Any]) -> None:
+        """Refuse, before any data is read, a config whose other sections contradict
+        this task (a tagging scheme that differs from the model's). Nothing by default."""
+
+    def to_disk(self, path: Path) -> None:
+        """Save what the task learnt from the training data (not its options) in the
+        folder ``path``, inside a pipeline being written. Nothing by default: then
+        ``path`` is not created."""
+
+    def from_disk(self, path: Path) -> None:
+        """Read what :meth:`to_disk` saved; ``path`` may not exist (nothing saved)."""
 
 
 def token_texts(example: Example, tokenizer: Tokenizer) -> list[str]:
