@@ -16,11 +16,17 @@ _CACHE_SIZE = 8
 
 
 def get_tokenizer(name: str = "char", **options: Any) -> Tokenizer:
-    """Build a new tokenizer by registry name or alias, e.g. ``get_tokenizer("jieba", mode="search")``.
+    """Build a new tokenizer by registry name or alias, e.g. ``get_tokenizer("jieba", mode="search")``,
+    or from the folder of a trained ``segment`` pipeline: ``get_tokenizer("runs/cws")``
+    (a :class:`~nlpkit.pipeline_tokenizer.PipelineTokenizer`; options ``device``, ``batch_size``).
 
     Unknown names raise :class:`~nlpkit.errors.UnknownComponentError` with close
     matches; unknown options raise :class:`~nlpkit.errors.OptionError`.
     """
+    if _names_a_pipeline(name):
+        from .pipeline_tokenizer import pipeline_tokenizer
+
+        return pipeline_tokenizer(name, options)
     entry = registry("tokenizers").entry(name)
     check_options(entry.cls, options, f"Tokenizer '{entry.name}'")
     return entry.cls(**options)
@@ -28,6 +34,10 @@ def get_tokenizer(name: str = "char", **options: Any) -> Tokenizer:
 
 def tokenizer_from_strings(name: str, option_strings: list[str]) -> Tokenizer:
     """Build a tokenizer from CLI-style ``key=value`` option strings, typed by its signature."""
+    if _names_a_pipeline(name):
+        from .pipeline_tokenizer import PipelineTokenizer, pipeline_tokenizer
+
+        return pipeline_tokenizer(name, parse_options(PipelineTokenizer, option_strings, f"Tokenizer '{name}'"))
     entry = registry("tokenizers").entry(name)
     return entry.cls(**parse_options(entry.cls, option_strings, f"Tokenizer '{entry.name}'"))
 
@@ -48,3 +58,10 @@ def tokenize(text: str, tokenizer: str = "char", **options: Any) -> Tokens:
                 _cache.pop(next(iter(_cache)))
             tok = _cache.setdefault(key, tok)
     return tok.tokenize(text)
+
+
+def _names_a_pipeline(name: str) -> bool:
+    """A name that is no registered tokenizer but a folder: a trained pipeline."""
+    from pathlib import Path
+
+    return name not in registry("tokenizers") and Path(name).expanduser().is_dir()

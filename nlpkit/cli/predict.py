@@ -20,10 +20,16 @@ def predict(model_dir: str, texts: tuple[str, ...], input_path: str | None, outp
             batch_size: int, device: str, errors: str) -> None:
     """Label TEXT arguments, stdin, or --input FILE with the pipeline in MODEL_DIR.
 
+    One result per input line. Classifiers print LABEL<TAB>PROBABILITY; taggers
+    word/TAG; ner pipelines the text with each entity marked, Obama[PER:0-5];
+    segment pipelines the words separated by spaces. -f json is lossless (offsets,
+    entities with scores); -f conll gives one token and its tag per line.
+
     \b
     Examples:
       nlpkit predict runs/names/model Satoshi Schmidt
       nlpkit predict runs/pos -f conll "The cat sat."
+      nlpkit predict runs/ner "Obama visited Paris ."
       nlpkit predict runs/sentiment -i reviews.txt -f json -o predictions.jsonl
     """
     from contextlib import ExitStack
@@ -38,5 +44,5 @@ def predict(model_dir: str, texts: tuple[str, ...], input_path: str | None, outp
     with ExitStack() as stack:
         out = stack.enter_context(atomic_write(output)) if output else _stdout()
         for result in pipeline.pipe(source, batch_size=batch_size):
-            out.write(format_result(result, fmt))
+            out.write(result.format(fmt) if hasattr(result, "format") else format_result(result, fmt))
         out.flush()

@@ -33,7 +33,8 @@ class BatchFormatter:
 @click.argument("texts", nargs=-1)
 @click.option("-i", "--input", "input_path", metavar="FILE", help="Read lines from FILE ('-' for stdin).")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
-@click.option("-t", "--tokenizer", default="jieba", show_default=True, help="Tokenizer name or alias.")
+@click.option("-t", "--tokenizer", default="jieba", show_default=True,
+              help="Tokenizer name or alias, or the folder of a trained segment pipeline.")
 @click.option("-O", "--option", "options", multiple=True, metavar="KEY=VALUE", help="Tokenizer option; repeatable.")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("-j", "--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes to use.")
@@ -54,6 +55,7 @@ def tokenize(
       nlpkit tokenize "我来到北京清华大学"
       nlpkit tokenize -t jieba -O mode=search -O hmm=false "中华人民共和国"
       nlpkit tokenize -t spacy -O lang=en -f json "Don't panic."
+      nlpkit tokenize -t runs/cws-sxu -O device=cpu "我来到北京清华大学"
       nlpkit tokenize --input corpus.txt --jobs 4 -o tokens.txt
       echo "Hello world" | nlpkit tokenize -t whitespace
     """
