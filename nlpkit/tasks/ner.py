@@ -8,7 +8,7 @@ import warnings
 from dataclasses import asdict, dataclass
 
 from ..corpus import Example
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..formats import format_tokens
 from ..metrics import accuracy, entity_scores
 from ..spans import check_scheme, normalize_scheme, repair_tags, tags_to_spans, token_spans_to_char_spans
@@ -87,6 +87,12 @@ class NerTask(TagTask):
         self.scheme = normalize_scheme("BIOES" if str(scheme).upper() == "IOBES" else scheme)
         self.repair = repair
 
+    def datasets(self, train, dev, tokenizer, encoder):  # type: ignore[no-untyped-def]
+        if dev is None:
+            raise UsageError("The ner task needs dev data to pick the best model by entity F1: give [corpus] "
+                             "dev = FILE, or split = [0.9, 0.1] to hold out a seeded tenth of the training file.")
+        return super().datasets(train, dev, tokenizer, encoder)
+
     def default_field(self, example: Example) -> str:
         for name in ("ner", "tag"):
             if name in example.tags:
@@ -119,7 +125,8 @@ class NerTask(TagTask):
 
     def _broken_message(self, broken: list[tuple[int, list[str]]]) -> str:
         shown = "; ".join(problems[0] for _, problems in broken[:SHOWN])
-        more = f" (and {len(broken) - SHOWN} more sentences)" if len(broken) > SHOWN else ""
+        extra = len(broken) - SHOWN
+        more = f" (and {extra} more sentence{'s' * (extra > 1)})" if extra > 0 else ""
         return (
             f"{len(broken)} training sentence(s) have tags that break scheme {self.scheme}: {shown}{more}. "
             f"Fix the corpus, set [task] scheme to the one it uses, or set [task] repair = true to "

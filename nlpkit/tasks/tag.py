@@ -139,7 +139,8 @@ class TagTask(Task):
             return
         raise UsageError(
             f"[task] '{self.name}' reads tags in scheme {self.scheme}, but [model] '{model.get('name')}' has "
-            f"scheme = {theirs!r}: its transition constraints would forbid moves the tags make. Use one scheme "
+            f"scheme = {theirs!r}: the model's transition constraints must follow the scheme of the tags it "
+            f"learns, or they forbid moves the corpus makes. Use one scheme "
             f"for both (the corpus's), e.g. [model] scheme = \"{self.scheme}\", or leave the model's scheme out."
         )
 
