@@ -165,3 +165,76 @@ def test_progress_bar_goes_to_stderr_and_counts_every_byte(run, tmp_path):
     assert "tokenize: 100%" in result.stderr and "12.0k/12.0k" in result.stderr
     quiet = run("tokenize", "-t", "whitespace", "-i", str(src))
     assert quiet.stderr == ""  # no bar unless stderr is a terminal or --progress
+
+
+# -- a trained segment pipeline as the tokenizer ----------------------------------------
+
+
+def _train(folder, config):
+    from nlpkit.testing import invoke
+
+    (folder / "config.toml").write_text(config, encoding="utf-8")
+    result = invoke("train", folder / "config.toml", "-o", folder / "run", "--device", "cpu",
+                    "--set", "trainer.name=torch", "--set", "trainer.max_steps=2")
+    assert result.exit_code == 0, result.output
+    return folder / "run"
+
+
+@pytest.fixture(scope="module")
+def segmenter(tmp_path_factory, one_torch_thread):
+    folder = tmp_path_factory.mktemp("segmenter")
+    (folder / "train.txt").write_text("我  来到  北京\n清华  大学\n他  来  了\n", encoding="utf-8")
+    return _train(folder, """
+        [task]
+        name = "segment"
+        dev_fraction = 0.34
+        [corpus]
+        train = "train.txt"
+        format = "segmented"
+        [tokenizer]
+        name = "char"
+        graphemes = false
+        [model]
+        name = "bilstm-crf"
+        hidden_size = 4
+        [decoder]
+        name = "viterbi"
+    """)
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory, one_torch_thread):
+    folder = tmp_path_factory.mktemp("tagger")
+    (folder / "train.conll").write_text("a\tX\nb\tY\n\nb\tY\n\n", encoding="utf-8")
+    return _train(folder, """
+        [task]
+        name = "tag"
+        [corpus]
+        train = "train.conll"
+        dev = "train.conll"
+        format = "conll"
+        [model]
+        name = "gru"
+        hidden_size = 4
+    """)
+
+
+def test_a_segment_pipeline_folder_is_a_tokenizer(run, segmenter):
+    texts = ["我来到北京清华大学", "他 来了", ""]
+    result = run("tokenize", "-t", str(segmenter), "-O", "device=cpu", "-f", "json", *texts)
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in records] == texts
+    for text, record in zip(texts, records):
+        words = [t["text"] for t in record["tokens"]]
+        assert [text[t["start"]:t["end"]] for t in record["tokens"]] == words
+        assert "".join(words) == text.replace(" ", "")
+    plain = run("tokenize", "--tokenizer", str(segmenter / "model"), *texts)
+    assert plain.stdout.splitlines() == [" ".join(t["text"] for t in r["tokens"]) for r in records]
+
+
+def test_a_pipeline_folder_that_does_not_segment_is_an_error(run, tagger):
+    result = run("tokenize", "-t", str(tagger), "x")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: {tagger} holds a 'tag' pipeline, which does not split text into words")
+    assert "'segment' pipeline" in result.stderr
