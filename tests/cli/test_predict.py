@@ -1,6 +1,7 @@
 """``nlpkit predict`` through click's CliRunner, on pipelines trained by ``nlpkit train``:
-a classifier (text and JSON with probabilities, arguments, -i FILE, stdin, -o FILE)
-and a word tagger (JSON with token offsets, CoNLL), and its errors."""
+a classifier (text and JSON with probabilities, arguments, -i FILE, stdin, -o FILE),
+a word tagger (JSON with token offsets, CoNLL), a ner pipeline (entities marked in the
+text, JSON entities, CoNLL tags), a segment pipeline (words), and errors."""
 
 from __future__ import annotations
 
@@ -227,3 +228,111 @@ def test_unreadable_input(classifier, tmp_path):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_device_cuda_without_cuda(classifier):
     assert_error(invoke("predict", classifier, "--device", "cuda", "x"), 2, "CUDA was asked for")
+
+
+# -- ner and segment pipelines ------------------------------------------------------------
+
+
+def load_samples():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tagging_samples", Path(__file__).parents[1] / "tagging_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CRF = """
+    seed = 1
+    [encoder]
+    name = "vocab"
+    dim = 16
+    [model]
+    name = "bilstm-crf"
+    hidden_size = 16
+    dropout = 0.0
+    [decoder]
+    name = "viterbi"
+    [trainer]
+    name = "torch"
+    epochs = 6
+    batch_size = 8
+    lr = 0.03
+"""
+
+
+@pytest.fixture(scope="module")
+def recogniser(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("ner")
+    samples = load_samples()
+    (folder / "train.conll").write_text(samples.conll(samples.ner_sentences(60, seed=1)))
+    (folder / "dev.conll").write_text(samples.conll(samples.ner_sentences(20, seed=2)))
+    return train(folder, CRF + """
+        [task]
+        name = "ner"
+        [corpus]
+        train = "train.conll"
+        dev = "dev.conll"
+        format = "conll"
+        [tokenizer]
+        name = "whitespace"
+    """)
+
+
+@pytest.fixture(scope="module")
+def segmenter(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("segment")
+    samples = load_samples()
+    (folder / "train.txt").write_text(samples.segmented(samples.cws_sentences(80, seed=1)), encoding="utf-8")
+    return train(folder, CRF + """
+        [task]
+        name = "segment"
+        [corpus]
+        train = "train.txt"
+        format = "segmented"
+        [tokenizer]
+        name = "char"
+        graphemes = false
+    """)
+
+
+NER_TEXTS = ["Mr Smith visited New York .", "the weather in  Paris was fine .", "we said nothing ."]
+
+
+def test_ner_text_marks_entities_in_place(recogniser):
+    result = invoke("predict", recogniser, *NER_TEXTS)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Mr Smith[PER:3-8] visited New York[LOC:17-25] .",
+        "the weather in  Paris[LOC:16-21] was fine .",
+        "we said nothing .",
+    ]
+
+
+def test_ner_json_lists_entities_with_offsets_and_scores(recogniser):
+    result = invoke("predict", recogniser, "-f", "json", *NER_TEXTS)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [[(e["label"], e["text"]) for e in r["entities"]] for r in records] == [
+        [("PER", "Smith"), ("LOC", "New York")], [("LOC", "Paris")], []]
+    for text, record in zip(NER_TEXTS, records):
+        for entity in record["entities"]:
+            assert text[entity["start"]:entity["end"]] == entity["text"]
+            assert 0 < entity["score"] <= 1
+    assert [t["tag"] for t in records[0]["tokens"]] == ["O", "B-PER", "O", "B-LOC", "I-LOC", "O"]
+
+
+def test_ner_conll_gives_tokens_and_tags(recogniser):
+    result = invoke("predict", recogniser, "-f", "conll", "Mr Smith")
+    assert result.stdout == "Mr\t0\t2\tO\nSmith\t3\t8\tB-PER\n\n"
+
+
+def test_segment_text_json_and_conll(segmenter):
+    texts = ["我今天去北京。", "老师 喜欢看电影"]
+    text = invoke("predict", segmenter, *texts)
+    assert text.exit_code == 0, text.output
+    assert text.stdout == "我 今天 去 北京 。\n老师 喜欢 看 电影\n"
+    records = [json.loads(line) for line in invoke("predict", segmenter, "-f", "json", *texts).stdout.splitlines()]
+    assert [(w["text"], w["start"], w["end"]) for w in records[1]["words"]] == [
+        ("老师", 0, 2), ("喜欢", 3, 5), ("看", 5, 6), ("电影", 6, 8)]
+    assert [t["tag"] for t in records[0]["tokens"]] == ["S", "B", "E", "S", "B", "E", "S"]
+    assert invoke("predict", segmenter, "-f", "conll", "去北京").stdout == "去\t0\t1\tS\n北\t1\t2\tB\n京\t2\t3\tE\n\n"
