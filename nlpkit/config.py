@@ -124,10 +124,10 @@ def validate(config: dict[str, Any]) -> None:
 
 def _validate_task(section: dict[str, Any]) -> None:
     from .options import check_options, check_types
-    from .tasks import task_class
+    from .tasks import TASK_NAMES, task_class
 
     if "name" not in section:
-        raise UsageError("The config's [task] needs a name: tag, classify or generate.")
+        raise UsageError(f"The config's [task] needs a name: {', '.join(TASK_NAMES)}.")
     options = {k: v for k, v in section.items() if k != "name"}
     check_options(task_class(section["name"]), options, f"[task] '{section['name']}'")
     check_types(task_class(section["name"]), options, f"[task] '{section['name']}'")

@@ -199,3 +199,11 @@ def test_invalid_toml_is_an_input_error_naming_the_file(tmp_path) -> None:
 def test_missing_config_file_is_an_input_error(tmp_path) -> None:
     with pytest.raises(InputError, match="nope.toml"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_a_task_without_a_name_lists_every_task(tmp_path) -> None:
+    from nlpkit.tasks import TASK_NAMES, task_class
+
+    message = _error(tmp_path, BASE.replace('name = "classify"\n', "", 1))
+    assert "[task] needs a name: tag, ner, segment, classify, generate." in message
+    assert [task_class(name).name for name in TASK_NAMES] == list(TASK_NAMES)

@@ -26,4 +26,6 @@ def task_class(name: str) -> type[Task]:
     return tasks[name]
 
 
-__all__ = ["Task", "task_class"]
+TASK_NAMES = ("tag", "ner", "segment", "classify", "generate")
+
+__all__ = ["TASK_NAMES", "Task", "task_class"]
