@@ -330,3 +330,29 @@ def apply_constraints(transitions: torch.Tensor, start: torch.Tensor, end: torch
     start = start.masked_fill(~allowed_start.to(start.device), value)  # shape: [K]
     end = end.masked_fill(~allowed_end.to(end.device), value)  # shape: [K]
     return transitions, start, end
+
+
+# -- recurrent layers -----------------------------------------------------------------------
+
+
+def run_packed(rnn: torch.nn.Module, vectors: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """The top-layer states ``[B, T, D*H]`` of a batch-first ``rnn`` over right-padded
+    ``vectors [B, T, E]``, reading only the first ``lengths [B]`` steps of each row (zeros
+    after), so padding never changes a result."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    total = vectors.shape[1]
+    cpu_lengths = lengths.cpu()  # shape: [B]; packing wants them on the CPU
+    if bool((cpu_lengths == total).all()):
+        return rnn(vectors)[0]  # shape: [B, T, D*H]; no padding, nothing to pack
+    packed = pack_padded_sequence(vectors, cpu_lengths, batch_first=True, enforce_sorted=False)
+    states, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=total)
+    return states  # shape: [B, T, D*H]
+
+
+def drop_words(vectors: torch.Tensor, p: float) -> torch.Tensor:
+    """Zero the whole vector of each token with probability ``p``, scaling the kept
+    ones by ``1 / (1 - p)`` so the expected input equals the one at evaluation."""
+    shape = (*vectors.shape[:-1], 1)
+    keep = torch.empty(shape, device=vectors.device, dtype=vectors.dtype).bernoulli_(1 - p)  # shape: [B, T, 1]
+    return vectors * keep / (1 - p)  # shape: [B, T, E]

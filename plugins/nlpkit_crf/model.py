@@ -25,12 +25,12 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from nlpkit import ops
 from nlpkit.batch import Batch
 from nlpkit.errors import OptionError, UsageError
 from nlpkit.model import Head, Model
+from nlpkit.ops import drop_words, run_packed
 from nlpkit.scores import Scores
 
 
@@ -155,14 +155,7 @@ class BiLSTMCRF(Model):
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The top layer's states ``[B, T, 2H]`` for right-padded ``ids [B, T]``, computed
         over the first ``lengths [B]`` tokens of each row only (zeros after)."""
-        vectors = self.embed(ids)  # shape: [B, T, E]
-        total = ids.shape[1]
-        cpu_lengths = lengths.cpu()  # shape: [B]; packing wants them on the CPU
-        if bool((cpu_lengths == total).all()):
-            return self.lstm(vectors)[0]  # shape: [B, T, 2H]; no padding, nothing to pack
-        packed = pack_padded_sequence(vectors, cpu_lengths, batch_first=True, enforce_sorted=False)
-        states, _ = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=total)
-        return states  # shape: [B, T, 2H]
+        return run_packed(self.lstm, self.embed(ids), lengths)  # shape: [B, T, 2H]
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         """Input vectors ``[B, T, E]``, with word dropout and dropout while training."""
@@ -195,13 +188,6 @@ class BiLSTM(BiLSTMCRF):
         super().__init__(embedding, head, num_outputs, hidden_size=hidden_size, num_layers=num_layers,
                          dropout=dropout, word_dropout=word_dropout, crf=crf, scheme=scheme)
 
-
-def drop_words(vectors: torch.Tensor, p: float) -> torch.Tensor:
-    """Zero the whole vector of each token with probability ``p``, scaling the kept
-    ones by ``1 / (1 - p)`` so the expected input equals the one at evaluation."""
-    shape = (*vectors.shape[:-1], 1)
-    keep = torch.empty(shape, device=vectors.device, dtype=vectors.dtype).bernoulli_(1 - p)  # shape: [B, T, 1]
-    return vectors * keep / (1 - p)  # shape: [B, T, E]
 
 
 # -- option checks --------------------------------------------------------------------

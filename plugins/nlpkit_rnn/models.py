@@ -20,11 +20,11 @@ from typing import Any, ClassVar, Literal, get_args
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from nlpkit.batch import Batch
 from nlpkit.errors import OptionError, UsageError
 from nlpkit.model import Head, Model
+from nlpkit.ops import drop_words, run_packed
 from nlpkit.scores import Scores
 
 Pooling = Literal["last", "mean", "max"]
@@ -110,14 +110,7 @@ class RecurrentModel(Model):
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The top layer's states ``[B, T, D*H]`` for right-padded ``ids [B, T]``,
         computed over the first ``lengths [B]`` tokens of each row only (zeros after)."""
-        vectors = self.embed(ids)  # shape: [B, T, E]
-        total = ids.shape[1]
-        cpu_lengths = lengths.cpu()  # shape: [B]; packing wants them on the CPU
-        if bool((cpu_lengths == total).all()):
-            return self.rnn(vectors)[0]  # shape: [B, T, D*H]; no padding, nothing to pack
-        packed = pack_padded_sequence(vectors, cpu_lengths, batch_first=True, enforce_sorted=False)
-        states, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=total)
-        return states  # shape: [B, T, D*H]
+        return run_packed(self.rnn, self.embed(ids), lengths)  # shape: [B, T, D*H]
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         """Input vectors ``[B, T, E]``, with word dropout and dropout while training."""
@@ -187,13 +180,6 @@ def last_states(features: torch.Tensor, lengths: torch.Tensor, hidden_size: int)
     backward = features[:, 0, hidden_size:]  # shape: [B, H]
     return torch.cat([forward, backward], dim=-1)  # shape: [B, 2H]
 
-
-def drop_words(vectors: torch.Tensor, p: float) -> torch.Tensor:
-    """Zero the whole vector of each token with probability ``p``, scaling the kept
-    ones by ``1 / (1 - p)`` so the expected input equals the one at evaluation."""
-    shape = (*vectors.shape[:-1], 1)
-    keep = torch.empty(shape, device=vectors.device, dtype=vectors.dtype).bernoulli_(1 - p)  # shape: [B, T, 1]
-    return vectors * keep / (1 - p)  # shape: [B, T, E]
 
 
 # -- option checks --------------------------------------------------------------------

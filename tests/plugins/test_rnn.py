@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from nlpkit_rnn.models import GRUModel, LSTMModel, RecurrentModel, RNNModel, drop_words
+from nlpkit_rnn.models import GRUModel, LSTMModel, RecurrentModel, RNNModel
 from nlpkit_vocab.layers import OneHot
 from safetensors.torch import load_model, save_model
 from torch import nn
@@ -20,6 +20,7 @@ from torch import nn
 from nlpkit.batch import Batch, collate
 from nlpkit.errors import OptionError, UsageError
 from nlpkit.model import Model
+from nlpkit.ops import drop_words
 from nlpkit.registry import registry
 
 
