@@ -52,6 +52,7 @@ def train(
     train_ex, dev_ex, test_ex = load_examples(config.get("corpus", {}), seed)
     train_data, dev_data, labels = task.datasets(train_ex, dev_ex, tokenizer, encoder)
     model = _build_model(config, task, encoder, labels, seed)
+    _check_decoder(model, decoder, train_data)
     job = TrainingJob(
         model, train_data, lambda m: task.evaluate(m, decoder, dev_data, labels, getattr(trainer, "eval_batch_size", 64)),
         task.metric, task.higher_is_better, output, seed, _fingerprint(config, encoder, labels),
@@ -65,6 +66,20 @@ def train(
     pipeline = Pipeline(task, tokenizer, encoder, model, decoder, labels, meta)
     pipeline.to_disk(output / "model")
     return pipeline
+
+
+def _check_decoder(model: Any, decoder: Any, data: Any) -> None:
+    """Decode two training examples before training, so that a decoder that cannot read
+    this model's output (viterbi on a softmax tagger) fails now, not after an epoch."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            decoder.decode(model(data.batch(list(range(min(2, len(data)))))), torch.Generator().manual_seed(0))
+    finally:
+        model.train(was_training)
 
 
 def load_examples(corpus: dict[str, Any], seed: int) -> tuple[list[Example], list[Example] | None, list[Example] | None]:

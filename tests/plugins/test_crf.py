@@ -361,6 +361,16 @@ def test_labels_that_misfit_the_scheme_stop_training_before_it_starts(tmp_path):
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 
+def test_viterbi_with_a_softmax_tagger_stops_training_before_it_starts(tmp_path):
+    config = crf_config(tmp_path)
+    config["model"] = {"name": "bilstm", "hidden_size": 8}
+    config["trainer"]["log_every"] = 1
+    with pytest.raises(UsageError, match="viterbi decoder needs a CRF model"):
+        train(config, tmp_path / "run", device="cpu", progress=False)
+    log = tmp_path / "run" / "metrics.jsonl"
+    assert not log.exists() or log.read_text() == ""  # not one training step was taken
+
+
 # -- the CoNLL-2003 configs -------------------------------------------------------------
 
 
