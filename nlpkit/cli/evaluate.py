@@ -49,9 +49,10 @@ def _table(metrics: dict) -> None:
     for key, value in metrics.items():
         if isinstance(value, float):
             click.echo(f"{key:<16} {value:.4f}")
-    per_class = metrics.get("per_class")
-    if per_class:
-        width = max(len(label) for label in per_class)
-        click.echo(f"\n{'label':<{width}}  precision  recall  f1      support")
-        for label, row in per_class.items():
-            click.echo(f"{label:<{width}}  {row['precision']:.4f}     {row['recall']:.4f}  {row['f1']:.4f}  {int(row['support'])}")
+    for key, heading in (("per_class", "label"), ("per_type", "type")):
+        rows = metrics.get(key)
+        if rows:
+            width = max(len(heading), *(len(label) for label in rows))
+            click.echo(f"\n{heading:<{width}}  precision  recall  f1      support")
+            for label, row in rows.items():
+                click.echo(f"{label:<{width}}  {row['precision']:.4f}     {row['recall']:.4f}  {row['f1']:.4f}  {int(row['support'])}")

@@ -195,3 +195,16 @@ def test_evaluate_agrees_with_predictions(trained) -> None:
     predicted = [r.tokens.tags for r in pipeline.pipe(" ".join(e.tokens) for e in examples)]
     expected = entity_scores([list(e.tags["ner"]) for e in examples], predicted)
     assert report["f1"] == pytest.approx(expected["f1"]) and report["per_type"] == expected["per_type"]
+
+
+def test_nlpkit_evaluate_prints_entity_scores_per_type(trained) -> None:
+    from nlpkit.testing import invoke
+
+    pipeline, folder, _ = trained
+    result = invoke("evaluate", folder / "run", folder / "dev.conll", "--format", "conll", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    f1 = pipeline.meta["metrics"]["dev"]["f1"]
+    assert f"f1               {f1:.4f}" in lines
+    header = lines.index("type  precision  recall  f1      support")
+    assert sorted(line.split()[0] for line in lines[header + 1:header + 3]) == ["LOC", "PER"]
