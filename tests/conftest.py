@@ -47,3 +47,16 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def samples():  # type: ignore[no-untyped-def]
+    """tests/tagging_samples.py: tiny NER and segmentation corpora written for the tests
+    (loaded by path: the tests run with --import-mode=importlib, so it is no package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tagging_samples", Path(__file__).with_name("tagging_samples.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,9 +1,7 @@
 """Tiny tagging corpora written for the ner and segment tests (not a test module).
 
-Load it from a test file with ``load_samples()`` in the test module (tests run with
-``--import-mode=importlib``, so there is no package to import it from)::
-
-    samples = load_samples(Path(__file__))
+Tests get it through the ``samples`` fixture in tests/conftest.py (the tests run with
+``--import-mode=importlib``, so there is no package to import it from).
 """
 
 from __future__ import annotations

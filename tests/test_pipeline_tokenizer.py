@@ -4,7 +4,6 @@ errors for folders that are not segmenters."""
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 import subprocess
 import sys
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TEXTS = ["我今天去北京。", "老师 喜欢看电影", "", "朋友们明天参观人民公园。"]
 
 
-def load_samples():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("tagging_samples", Path(__file__).parent / "tagging_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def train(folder: Path, config: str) -> Path:
     (folder / "config.toml").write_text(config, encoding="utf-8")
     result = invoke("train", folder / "config.toml", "-o", folder / "run", "--device", "cpu")
@@ -37,9 +29,8 @@ def train(folder: Path, config: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def segmenter(tmp_path_factory) -> Path:
+def segmenter(tmp_path_factory, samples) -> Path:
     folder = tmp_path_factory.mktemp("segmenter")
-    samples = load_samples()
     (folder / "train.txt").write_text(samples.segmented(samples.cws_sentences(60, seed=1)), encoding="utf-8")
     return train(folder, """
         seed = 1

@@ -233,15 +233,6 @@ def test_device_cuda_without_cuda(classifier):
 # -- ner and segment pipelines ------------------------------------------------------------
 
 
-def load_samples():  # type: ignore[no-untyped-def]
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("tagging_samples", Path(__file__).parents[1] / "tagging_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 CRF = """
     seed = 1
     [encoder]
@@ -262,9 +253,8 @@ CRF = """
 
 
 @pytest.fixture(scope="module")
-def recogniser(tmp_path_factory) -> Path:
+def recogniser(tmp_path_factory, samples) -> Path:
     folder = tmp_path_factory.mktemp("ner")
-    samples = load_samples()
     (folder / "train.conll").write_text(samples.conll(samples.ner_sentences(60, seed=1)))
     (folder / "dev.conll").write_text(samples.conll(samples.ner_sentences(20, seed=2)))
     return train(folder, CRF + """
@@ -280,9 +270,8 @@ def recogniser(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def segmenter(tmp_path_factory) -> Path:
+def segmenter(tmp_path_factory, samples) -> Path:
     folder = tmp_path_factory.mktemp("segment")
-    samples = load_samples()
     (folder / "train.txt").write_text(samples.segmented(samples.cws_sentences(80, seed=1)), encoding="utf-8")
     return train(folder, CRF + """
         [task]

@@ -3,7 +3,6 @@ offsets, on a tiny corpus written for these tests (tests/tagging_samples.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -23,14 +22,6 @@ from nlpkit.training import train
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def load_samples():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("tagging_samples", Path(__file__).parents[1] / "tagging_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-samples = load_samples()
 
 
 def corpus(tmp_path: Path, name: str, text: str) -> list[Example]:
@@ -144,7 +135,7 @@ def test_result_formats() -> None:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):  # type: ignore[no-untyped-def]
+def trained(tmp_path_factory, samples):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("ner")
     (folder / "train.conll").write_text(samples.conll(samples.ner_sentences(60, seed=1)))
     (folder / "dev.conll").write_text(samples.conll(samples.ner_sentences(20, seed=2)))

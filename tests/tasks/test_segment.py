@@ -4,7 +4,6 @@ offsets, on hand-segmented sentences written for these tests (tests/tagging_samp
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -28,14 +27,6 @@ from nlpkit.training import train
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def load_samples():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("tagging_samples", Path(__file__).parents[1] / "tagging_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-samples = load_samples()
 
 
 def corpus(tmp_path: Path, name: str, text: str) -> list[Example]:
@@ -74,7 +65,7 @@ def test_words_become_characters_and_bmes_tags(tmp_path) -> None:
     assert task.words == {"我", "来到", "北京", "清华大学", "他", "来了"}
 
 
-def test_without_a_dev_file_a_seeded_tenth_is_held_out(tmp_path) -> None:
+def test_without_a_dev_file_a_seeded_tenth_is_held_out(tmp_path, samples) -> None:
     lines = samples.cws_sentences(40, seed=3)
     examples = corpus(tmp_path, "train.txt", samples.segmented(lines))
     task = SegmentTask()
@@ -139,7 +130,7 @@ def test_result_formats() -> None:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):  # type: ignore[no-untyped-def]
+def trained(tmp_path_factory, samples):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("segment")
     (folder / "train.txt").write_text(samples.segmented(samples.cws_sentences(80, seed=1)), encoding="utf-8")
     (folder / "dev.txt").write_text(samples.segmented(samples.cws_sentences(20, seed=2)), encoding="utf-8")
