@@ -64,3 +64,19 @@ class Model(torch.nn.Module):
     def config(self) -> dict[str, Any]:
         """The options that rebuild this model (sizes from the data are not options)."""
         return {name: getattr(self, name) for name in option_types(type(self))}
+
+
+def check_recurrent_sizes(name: str, hidden_size: Any, num_layers: Any, dropout: Any, word_dropout: Any) -> None:
+    """The option checks every recurrent model shares: whole sizes of at least 1 and
+    dropout probabilities in [0, 1); an :class:`~nlpkit.errors.OptionError` naming the model."""
+    from .errors import OptionError
+    from .options import is_finite_number, is_whole
+
+    what = f"Model '{name}'"
+    if not is_whole(hidden_size) or hidden_size < 1:
+        raise OptionError(f"{what} needs hidden_size >= 1 (a whole number); got {hidden_size!r}.")
+    if not is_whole(num_layers) or num_layers < 1:
+        raise OptionError(f"{what} needs num_layers >= 1 (a whole number); got {num_layers!r}.")
+    for option, value in (("dropout", dropout), ("word_dropout", word_dropout)):
+        if not is_finite_number(value) or not 0 <= value < 1:
+            raise OptionError(f"{what} needs 0 <= {option} < 1 (a probability); got {value!r}.")

@@ -141,3 +141,15 @@ def _scalar(value: str, annotation: Any, what: str) -> Any:
     if annotation is Path:
         return Path(value)
     return value
+
+
+def is_whole(value: Any) -> bool:
+    """An int that is not a bool (TOML and JSON give True for ``true``)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_finite_number(value: Any) -> bool:
+    """An int or float, not a bool, neither nan nor infinite."""
+    import math
+
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -20,16 +20,13 @@ mask), so neither direction of the LSTM reads a pad position.
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import torch
 from torch import nn
 
 from nlpkit import ops
 from nlpkit.batch import Batch
 from nlpkit.errors import OptionError, UsageError
-from nlpkit.model import Head, Model
+from nlpkit.model import Head, Model, check_recurrent_sizes
 from nlpkit.ops import drop_words, run_packed
 from nlpkit.scores import Scores
 
@@ -195,14 +192,8 @@ class BiLSTM(BiLSTMCRF):
 
 def _check_options(name: str, hidden_size: int, num_layers: int, dropout: float, word_dropout: float,
                    crf: bool, scheme: str | None) -> None:
+    check_recurrent_sizes(name, hidden_size, num_layers, dropout, word_dropout)
     what = f"Model '{name}'"
-    if not _is_int(hidden_size) or hidden_size < 1:
-        raise OptionError(f"{what} needs hidden_size >= 1 (a whole number); got {hidden_size!r}.")
-    if not _is_int(num_layers) or num_layers < 1:
-        raise OptionError(f"{what} needs num_layers >= 1 (a whole number); got {num_layers!r}.")
-    for option, value in (("dropout", dropout), ("word_dropout", word_dropout)):
-        if not _is_number(value) or not 0 <= value < 1:
-            raise OptionError(f"{what} needs 0 <= {option} < 1 (a probability); got {value!r}.")
     if not isinstance(crf, bool):
         raise OptionError(f"{what} option 'crf' must be true or false; got {crf!r}.")
     if scheme is not None:
@@ -218,11 +209,3 @@ def _check_scheme(what: str, crf: bool, scheme: str) -> None:
         ops.allowed_transitions(["O"], scheme)
     except UsageError as exc:
         raise OptionError(f"{what} option 'scheme': {exc} Or leave scheme out to allow every move.") from None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -6,11 +6,11 @@ options) works without it; :mod:`.sampling` is imported when a sample is drawn.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from nlpkit.decoder import Decoder
 from nlpkit.errors import OptionError
+from nlpkit.options import is_finite_number
 
 if TYPE_CHECKING:
     import torch
@@ -55,7 +55,7 @@ class GumbelDecoder(Decoder):
 
 
 def _check_temperature(value: Any) -> None:
-    if not _is_number(value) or value < 0:
+    if not is_finite_number(value) or value < 0:
         raise OptionError(
             f"Decoder 'gumbel' needs a finite temperature >= 0 (0: always the most likely label, "
             f"1: the model's own distribution, above 1: flatter); got {value!r}."
@@ -71,12 +71,8 @@ def _check_top_k(value: Any) -> None:
 
 
 def _check_top_p(value: Any) -> None:
-    if value is not None and (not _is_number(value) or not 0 < value <= 1):
+    if value is not None and (not is_finite_number(value) or not 0 < value <= 1):
         raise OptionError(
             f"Decoder 'gumbel' needs 0 < top_p <= 1 (the probability mass of the labels to sample from), "
             f"or none to keep them all; got {value!r}."
         )
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -15,15 +15,14 @@ the bool mask), so the recurrence never reads a pad position, in either directio
 
 from __future__ import annotations
 
-import math
-from typing import Any, ClassVar, Literal, get_args
+from typing import ClassVar, Literal, get_args
 
 import torch
 from torch import nn
 
 from nlpkit.batch import Batch
 from nlpkit.errors import OptionError, UsageError
-from nlpkit.model import Head, Model
+from nlpkit.model import Head, Model, check_recurrent_sizes
 from nlpkit.ops import drop_words, run_packed
 from nlpkit.scores import Scores
 
@@ -194,14 +193,8 @@ def _check_head(name: str, head: str, bidirectional: bool) -> None:
 
 
 def _check_sizes(name: str, hidden_size: int, num_layers: int, dropout: float, word_dropout: float, pooling: str) -> None:
+    check_recurrent_sizes(name, hidden_size, num_layers, dropout, word_dropout)
     what = f"Model '{name}'"
-    if not _is_int(hidden_size) or hidden_size < 1:
-        raise OptionError(f"{what} needs hidden_size >= 1 (a whole number); got {hidden_size!r}.")
-    if not _is_int(num_layers) or num_layers < 1:
-        raise OptionError(f"{what} needs num_layers >= 1 (a whole number); got {num_layers!r}.")
-    for option, value in (("dropout", dropout), ("word_dropout", word_dropout)):
-        if not _is_number(value) or not 0 <= value < 1:
-            raise OptionError(f"{what} needs 0 <= {option} < 1 (a probability); got {value!r}.")
     if pooling not in get_args(Pooling):
         raise OptionError(f"{what} option 'pooling' must be one of {', '.join(get_args(Pooling))}, not {pooling!r}.")
 
@@ -231,11 +224,3 @@ def _check_tying(name: str, embedding: nn.Module, head: str, num_outputs: int, h
             f"embedding width {embedding.embedding_dim}. Set hidden_size={embedding.embedding_dim} "
             f"(or the encoder's dim={hidden_size}), or tie_weights=false."
         )
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
