@@ -1,6 +1,8 @@
 """Batches: padded id tensors with bool masks, and length-bucketed batch orders.
 
 Sequences are right-padded and batch-first; ``mask`` is True on real tokens.
+An encoder may add per-token *features* beside the word ids (the characters of
+each word, the bigrams around a character): each is ``[B, T, L]``, padded with id 0.
 Batch orders are a pure function of (seed, epoch), so a resumed run sees the
 same batches as an uninterrupted one.
 """
@@ -8,7 +10,7 @@ same batches as an uninterrupted one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -21,14 +23,18 @@ class Batch:
     ids: torch.Tensor  # shape: [B, T] long
     mask: torch.Tensor  # shape: [B, T] bool
     labels: torch.Tensor | None = None  # shape: [B, T] or [B] long
+    features: dict[str, torch.Tensor] = field(default_factory=dict)  # each shape: [B, T, L] long
 
     @property
     def lengths(self) -> torch.Tensor:
         return self.mask.sum(dim=1)  # shape: [B]
 
     def to(self, device: torch.device | str) -> Batch:
-        moved = {f.name: getattr(self, f.name) for f in fields(self)}
-        return Batch(**{k: v.to(device, non_blocking=True) if v is not None else None for k, v in moved.items()})
+        def move(t: torch.Tensor) -> torch.Tensor:
+            return t.to(device, non_blocking=True)
+
+        labels = None if self.labels is None else move(self.labels)
+        return Batch(move(self.ids), move(self.mask), labels, {k: move(v) for k, v in self.features.items()})
 
     def __len__(self) -> int:
         return self.ids.shape[0]
@@ -38,15 +44,29 @@ def collate(
     sequences: Sequence[Sequence[int]],
     pad_id: int,
     labels: Sequence[Sequence[int]] | Sequence[int] | None = None,
+    features: dict[str, Sequence[Sequence[Sequence[int]]]] | None = None,
 ) -> Batch:
-    """Pad ``sequences`` (and per-token ``labels``, padded with 0 under a False mask)."""
+    """Pad ``sequences`` (and per-token ``labels``, padded with 0 under a False mask).
+
+    ``features`` maps a name to, per sequence, per token, a list of ids (a word's
+    characters): each becomes ``[B, T, L]`` with ``L`` the longest list, padded with 0."""
     lengths = [len(s) for s in sequences]
     width = max(lengths, default=0) or 1
     ids = np.full((len(sequences), width), pad_id, dtype=np.int64)  # shape: [B, T]
     for row, seq in enumerate(sequences):
         ids[row, : len(seq)] = seq
     mask = np.arange(width)[None, :] < np.asarray(lengths)[:, None]  # shape: [B, T]
-    return Batch(torch.from_numpy(ids), torch.from_numpy(mask), _labels(labels, width))
+    padded = {name: _features(rows, width) for name, rows in (features or {}).items()}
+    return Batch(torch.from_numpy(ids), torch.from_numpy(mask), _labels(labels, width), padded)
+
+
+def _features(rows: Sequence[Sequence[Sequence[int]]], width: int) -> torch.Tensor:
+    depth = max((len(values) for row in rows for values in row), default=0) or 1
+    out = np.zeros((len(rows), width, depth), dtype=np.int64)  # shape: [B, T, L]
+    for b, row in enumerate(rows):
+        for t, values in enumerate(row):
+            out[b, t, : len(values)] = values
+    return torch.from_numpy(out)
 
 
 def _labels(labels: Sequence | None, width: int) -> torch.Tensor | None:

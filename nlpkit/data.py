@@ -9,21 +9,37 @@ Both give batch orders that depend only on (seed, epoch), and build a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from .batch import Batch, bucketed_order, collate, sorted_order
 
+if TYPE_CHECKING:
+    from .encoder import Encoder
+
 
 @dataclass
 class SequenceData:
-    """Id sequences with a label per sequence (``int``) or per token (``list[int]``)."""
+    """Id sequences with a label per sequence (``int``) or per token (``list[int]``),
+    and the encoder's per-token features (name -> per sequence, per token, ids)."""
 
     ids: list[list[int]]
     targets: list[int] | list[list[int]] | None
     pad_id: int
+    features: dict[str, list[list[list[int]]]] = field(default_factory=dict)
+
+    @classmethod
+    def encode(cls, encoder: Encoder, sequences: Sequence[Sequence[str]], targets: list | None = None, **extra):  # type: ignore[no-untyped-def]
+        """Encode token texts with a fitted encoder: word ids and the encoder's features;
+        ``extra`` goes to the constructor of a subclass."""
+        features: dict[str, list[list[list[int]]]] = {}
+        for seq in sequences:
+            for name, values in encoder.features(seq).items():
+                features.setdefault(name, []).append(values)
+        return cls([encoder.encode(seq) for seq in sequences], targets, encoder.pad_id, features, **extra)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -36,7 +52,8 @@ class SequenceData:
 
     def batch(self, indices: Sequence[int]) -> Batch:
         targets = None if self.targets is None else [self.targets[i] for i in indices]
-        return collate([self.ids[i] for i in indices], self.pad_id, targets)
+        features = {name: [rows[i] for i in indices] for name, rows in self.features.items()}
+        return collate([self.ids[i] for i in indices], self.pad_id, targets, features)
 
 
 @dataclass

@@ -46,6 +46,17 @@ class Encoder(Component):
         """Ids for one sequence of token texts; unknown tokens map to ``<unk>``."""
         return self.fitted.encode(map(self.normalise, tokens))
 
+    def features(self, tokens: Sequence[str]) -> dict[str, list[list[int]]]:
+        """Per-token inputs beside the word ids, by name: for each token a list of ids
+        (0 is padding), e.g. its characters. The layer :meth:`embedding` builds is called
+        as ``layer(ids, **features)`` with each batched to ``[B, T, L]``. None by default."""
+        return {}
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The names :meth:`features` returns (empty: word ids only)."""
+        return ()
+
     @property
     def fitted(self) -> Vocab:
         if self.vocab is None:

@@ -17,6 +17,8 @@ from .options import option_types
 from .scores import Scores
 
 Head = Literal["tag", "classify", "lm"]
+#: An encoder's per-token features beside the word ids (``Batch.features``), each ``[B, T, L]``.
+Features = dict[str, torch.Tensor]
 HEADS: tuple[str, ...] = ("tag", "classify", "lm")
 
 

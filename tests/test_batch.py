@@ -111,3 +111,12 @@ def test_sorted_order_covers_every_index_once(batch_size: int) -> None:
     flat = [i for b in batches for i in b]
     assert sorted(flat) == list(range(len(LENGTHS)))
     assert [LENGTHS[i] for i in flat] == sorted(LENGTHS)
+
+
+def test_features_are_padded_to_the_longest_list_with_zeros() -> None:
+    chars = [[[3, 4, 5], [6]], [[7, 8]]]  # per sequence, per token: character ids
+    batch = collate([[1, 2], [3]], pad_id=0, features={"chars": chars})
+    assert batch.features["chars"].tolist() == [[[3, 4, 5], [6, 0, 0]], [[7, 8, 0], [0, 0, 0]]]
+    assert batch.features["chars"].dtype == torch.long
+    moved = batch.to("cpu")
+    assert torch.equal(moved.features["chars"], batch.features["chars"])

@@ -68,7 +68,8 @@ class ClassifyTask(Task):
         from ..data import SequenceData
 
         tokens = [pipeline.tokenizer(t).texts for t in texts]
-        data = SequenceData([pipeline.encoder.encode(t) or [pipeline.encoder.pad_id] for t in tokens], None, pipeline.encoder.pad_id)
+        data = SequenceData.encode(pipeline.encoder, tokens)
+        data.ids = [ids or [data.pad_id] for ids in data.ids]  # an empty text reads one pad token
         chunks = []
         for indices, _, scores in run(pipeline.model, data, batch_size):
             chunks.append((indices, torch.softmax(scores.logits.float(), dim=-1).cpu().tolist()))
@@ -96,6 +97,5 @@ def _encode(examples: list[Example], tokens: list[list[str]], encoder: Encoder, 
         warnings.warn(f"skipped {len(empty)} example(s) with no tokens: {where}", stacklevel=3)
     if not kept:
         raise InputError("no example has any tokens", examples[0].source if examples else None)
-    ids = [encoder.encode(t) for _, t in kept]
     targets = [label_id(labels, _label(e), e) for e, _ in kept]
-    return SequenceData(ids, targets, encoder.pad_id)
+    return SequenceData.encode(encoder, [t for _, t in kept], targets)

@@ -43,6 +43,12 @@ class GenerateTask(Task):
     def datasets(self, train: list[Example], dev: list[Example] | None, tokenizer: Tokenizer, encoder: Encoder):
         from ..data import StreamData
 
+        if encoder.feature_names:
+            raise UsageError(
+                f"[task] generate reads word ids only, but [encoder] '{encoder.name}' adds "
+                f"{', '.join(encoder.feature_names)} features, which a language model cannot read back "
+                "while generating. Leave char_dim and bigram_dim out of [encoder] (or set them to 0)."
+            )
         tokens = _stream(train, tokenizer)
         if dev is None:
             cut = int(len(tokens) * (1 - self.dev_fraction))

@@ -106,9 +106,9 @@ class TagTask(Task):
         from .tagdata import TagData
 
         kept = [s for s in sentences if s.tokens]
-        ids = [encoder.encode(s.tokens) for s in kept]
         targets = [[label_id(labels, t, s.example) for t in s.tags] for s in kept]
-        return TagData(ids, targets, encoder.pad_id, [s.tokens for s in kept])
+        tokens = [s.tokens for s in kept]
+        return TagData.encode(encoder, tokens, targets, tokens=tokens)
 
     # -- evaluation ---------------------------------------------------------------------
 
@@ -155,7 +155,7 @@ class TagTask(Task):
 
         tokenized = [pipeline.tokenizer(t) for t in texts]
         nonempty = [i for i, t in enumerate(tokenized) if len(t)]
-        data = SequenceData([pipeline.encoder.encode(tokenized[i].texts) for i in nonempty], None, pipeline.encoder.pad_id)
+        data = SequenceData.encode(pipeline.encoder, [tokenized[i].texts for i in nonempty])
         chunks = []
         for indices, _, scores in run(pipeline.model, data, batch_size):
             ids = pipeline.decoder.decode(scores)

@@ -26,7 +26,7 @@ from torch import nn
 from nlpkit import ops
 from nlpkit.batch import Batch
 from nlpkit.errors import OptionError, UsageError
-from nlpkit.model import Head, Model, check_recurrent_sizes
+from nlpkit.model import Features, Head, Model, check_recurrent_sizes
 from nlpkit.ops import drop_words, run_packed
 from nlpkit.scores import Scores
 
@@ -117,8 +117,8 @@ class BiLSTMCRF(Model):
         """Emissions ``[B, T, K]`` and, with ``crf=True``, the (constrained) CRF scores."""
         mask = batch.mask  # shape: [B, T]
         lengths = mask.sum(dim=1).clamp(min=1)  # shape: [B]; an empty row reads one pad token
-        features = self.encode(batch.ids, lengths)  # shape: [B, T, 2H]
-        emissions = self.output(self.drop(features))  # shape: [B, T, K]
+        states = self.encode(batch.ids, lengths, batch.features)  # shape: [B, T, 2H]
+        emissions = self.output(self.drop(states))  # shape: [B, T, K]
         if not self.crf:
             return Scores(emissions=emissions, mask=mask)
         transitions, start, end = self.crf_scores()
@@ -149,14 +149,15 @@ class BiLSTMCRF(Model):
 
     # -- encoder ------------------------------------------------------------------------
 
-    def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor, features: Features | None = None) -> torch.Tensor:
         """The top layer's states ``[B, T, 2H]`` for right-padded ``ids [B, T]``, computed
         over the first ``lengths [B]`` tokens of each row only (zeros after)."""
-        return run_packed(self.lstm, self.embed(ids), lengths)  # shape: [B, T, 2H]
+        return run_packed(self.lstm, self.embed(ids, features), lengths)  # shape: [B, T, 2H]
 
-    def embed(self, ids: torch.Tensor) -> torch.Tensor:
-        """Input vectors ``[B, T, E]``, with word dropout and dropout while training."""
-        vectors = self.embedding(ids)  # shape: [B, T, E]
+    def embed(self, ids: torch.Tensor, features: Features | None = None) -> torch.Tensor:
+        """Input vectors ``[B, T, E]`` from the ids and the encoder's per-token features
+        (``[B, T, L]`` each), with word dropout and dropout while training."""
+        vectors = self.embedding(ids, **(features or {}))  # shape: [B, T, E]
         if self.training and self.word_dropout > 0:
             vectors = drop_words(vectors, self.word_dropout)  # shape: [B, T, E]
         return self.drop(vectors)

@@ -22,7 +22,7 @@ from torch import nn
 
 from nlpkit.batch import Batch
 from nlpkit.errors import OptionError, UsageError
-from nlpkit.model import Head, Model, check_recurrent_sizes
+from nlpkit.model import Features, Head, Model, check_recurrent_sizes
 from nlpkit.ops import drop_words, run_packed
 from nlpkit.scores import Scores
 
@@ -100,20 +100,21 @@ class RecurrentModel(Model):
         """Emissions ``[B, T, C]`` (heads ``tag`` and ``lm``) or logits ``[B, C]`` (``classify``)."""
         mask = batch.mask  # shape: [B, T]
         lengths = mask.sum(dim=1).clamp(min=1)  # shape: [B]; an empty row reads one pad token
-        features = self.encode(batch.ids, lengths)  # shape: [B, T, D*H]
+        states = self.encode(batch.ids, lengths, batch.features)  # shape: [B, T, D*H]
         if self.head == "classify":
-            pooled = pool(features, lengths, self.pooling, self.hidden_size)  # shape: [B, D*H]
+            pooled = pool(states, lengths, self.pooling, self.hidden_size)  # shape: [B, D*H]
             return Scores(logits=self.output(self.drop(pooled)))  # shape: [B, C]
-        return Scores(emissions=self.output(self.drop(features)), mask=mask)  # shape: [B, T, C]
+        return Scores(emissions=self.output(self.drop(states)), mask=mask)  # shape: [B, T, C]
 
-    def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor, features: Features | None = None) -> torch.Tensor:
         """The top layer's states ``[B, T, D*H]`` for right-padded ``ids [B, T]``,
         computed over the first ``lengths [B]`` tokens of each row only (zeros after)."""
-        return run_packed(self.rnn, self.embed(ids), lengths)  # shape: [B, T, D*H]
+        return run_packed(self.rnn, self.embed(ids, features), lengths)  # shape: [B, T, D*H]
 
-    def embed(self, ids: torch.Tensor) -> torch.Tensor:
-        """Input vectors ``[B, T, E]``, with word dropout and dropout while training."""
-        vectors = self.embedding(ids)  # shape: [B, T, E]
+    def embed(self, ids: torch.Tensor, features: Features | None = None) -> torch.Tensor:
+        """Input vectors ``[B, T, E]`` from the ids and the encoder's per-token features
+        (``[B, T, L]`` each), with word dropout and dropout while training."""
+        vectors = self.embedding(ids, **(features or {}))  # shape: [B, T, E]
         if self.training and self.word_dropout > 0:
             vectors = drop_words(vectors, self.word_dropout)  # shape: [B, T, E]
         return self.drop(vectors)

@@ -4,41 +4,140 @@ with a trainable embedding or a fixed one-hot input."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
+from pathlib import Path
 
 from nlpkit import hookimpl
 from nlpkit.encoder import Encoder
-from nlpkit.errors import OptionError
-from nlpkit.vocab import Vocab
+from nlpkit.errors import OptionError, UsageError
+from nlpkit.vocab import BOS, EOS, PAD, UNK, Vocab
 
 
 class VocabEncoder(Encoder):
     """A vocabulary of the training tokens seen at least ``min_freq`` times (at most
     ``max_size``, most frequent first) and a trainable ``dim``-wide embedding in
-    which unknown words read as zeros (what word dropout teaches a model)."""
+    which unknown words read as zeros (what word dropout teaches a model).
+
+    Two optional features join the word vector (their vocabularies also keep items
+    seen ``min_freq`` times and are saved beside ``vocab.json``):
+
+    - ``char_dim > 0``: the characters of each word (case kept, at most
+      ``max_word_chars``) through a ``char_dim``-wide embedding and a char-CNN of
+      ``char_filters`` filters ``char_width`` wide, max-pooled over the word (Ma & Hovy
+      2016): an unseen word still has a spelling, a suffix and a capital letter;
+    - ``bigram_dim > 0``: for character-level Chinese tasks, the bigrams each token
+      forms with its left and right neighbours (``<bos>``/``<eos>`` at the ends), each
+      ``bigram_dim`` wide (Chen et al. 2015, Zhang & Yang 2018).
+    """
 
     name = "vocab"
 
-    def __init__(self, *, dim: int = 128, min_freq: int = 1, max_size: int | None = None, lowercase: bool = False) -> None:
-        if dim < 1 or min_freq < 1 or (max_size is not None and max_size < 1):
-            raise OptionError("Encoder 'vocab' needs dim >= 1, min_freq >= 1 and max_size >= 1 (or none).")
+    def __init__(
+        self,
+        *,
+        dim: int = 128,
+        min_freq: int = 1,
+        max_size: int | None = None,
+        lowercase: bool = False,
+        char_dim: int = 0,
+        char_filters: int = 50,
+        char_width: int = 3,
+        max_word_chars: int = 20,
+        bigram_dim: int = 0,
+    ) -> None:
+        _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim)
         self.dim, self.min_freq, self.max_size, self.lowercase = dim, min_freq, max_size, lowercase
+        self.char_dim, self.char_filters, self.char_width = char_dim, char_filters, char_width
+        self.max_word_chars, self.bigram_dim = max_word_chars, bigram_dim
         self.vocab: Vocab | None = None
+        self.chars: Vocab | None = None
+        self.bigrams: Vocab | None = None
 
     def normalise(self, token: str) -> str:
         return token.lower() if self.lowercase else token
 
     def fit(self, sequences: Iterable[Sequence[str]]) -> None:
-        normalised = ([self.normalise(t) for t in seq] for seq in sequences)
-        self.vocab = Vocab.build(normalised, self.min_freq, self.max_size)
+        sequences = [list(seq) for seq in sequences]
+        self.vocab = Vocab.build(([self.normalise(t) for t in seq] for seq in sequences), self.min_freq, self.max_size)
+        if self.char_dim:
+            self.chars = Vocab.build((t[: self.max_word_chars] for seq in sequences for t in seq),
+                                     self.min_freq, specials=FEATURE_SPECIALS)
+        if self.bigram_dim:
+            self.bigrams = Vocab.build((_bigrams(seq) for seq in sequences), self.min_freq, specials=FEATURE_SPECIALS)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return (("chars",) if self.char_dim else ()) + (("bigrams",) if self.bigram_dim else ())
+
+    def features(self, tokens: Sequence[str]) -> dict[str, list[list[int]]]:
+        """``chars``: each token's character ids; ``bigrams``: per token, the ids of
+        its left and right bigrams."""
+        out: dict[str, list[list[int]]] = {}
+        if self.char_dim:
+            chars = self._fitted(self.chars, "characters")
+            out["chars"] = [chars.encode(t[: self.max_word_chars]) for t in tokens]
+        if self.bigram_dim:
+            ids = self._fitted(self.bigrams, "bigrams").encode(_bigrams(tokens))
+            out["bigrams"] = [[ids[i], ids[i + 1]] for i in range(len(tokens))]
+        return out
+
+    def _fitted(self, vocab: Vocab | None, what: str) -> Vocab:
+        if vocab is None:
+            raise UsageError(f"Encoder '{self.name}' has no {what} vocabulary yet: call fit() or from_disk() first.")
+        return vocab
 
     @property
     def embedding_dim(self) -> int:
-        return self.dim
+        return self.dim + (self.char_filters if self.char_dim else 0) + 2 * self.bigram_dim
 
     def embedding(self):  # type: ignore[no-untyped-def]
-        from .layers import WordEmbedding
+        from .layers import BigramEmbedding, CharCNN, FeatureEmbedding, WordEmbedding
 
-        return WordEmbedding(len(self.fitted), self.dim, self.pad_id, self.fitted.unk_id)
+        words = WordEmbedding(len(self.fitted), self.dim, self.pad_id, self.fitted.unk_id)
+        if not self.feature_names:
+            return words
+        chars = bigrams = None
+        if self.char_dim:
+            chars = CharCNN(len(self._fitted(self.chars, "characters")), self.char_dim, self.char_filters, self.char_width)
+        if self.bigram_dim:
+            bigrams = BigramEmbedding(len(self._fitted(self.bigrams, "bigrams")), self.bigram_dim)
+        return FeatureEmbedding(words, chars, bigrams)
+
+    def to_disk(self, path: Path) -> None:
+        super().to_disk(path)
+        for name, vocab in (("chars", self.chars), ("bigrams", self.bigrams)):
+            if name in self.feature_names:
+                self._fitted(vocab, name).save(path / f"{name}.json")
+
+    def from_disk(self, path: Path) -> None:
+        super().from_disk(path)
+        if self.char_dim:
+            self.chars = Vocab.load(path / "chars.json")
+        if self.bigram_dim:
+            self.bigrams = Vocab.load(path / "bigrams.json")
+
+
+#: Feature vocabularies need padding (id 0) and unknown items, nothing else.
+FEATURE_SPECIALS = (PAD, UNK)
+#: Joins the two tokens of a bigram (tokens never contain it).
+BIGRAM_JOINER = "\x1f"
+
+
+def _bigrams(tokens: Sequence[str]) -> list[str]:
+    """The ``len(tokens) + 1`` bigrams of a sequence padded with ``<bos>`` and ``<eos>``:
+    token ``i``'s left bigram is number ``i``, its right one ``i + 1``."""
+    padded = [BOS, *tokens, EOS]
+    return [a + BIGRAM_JOINER + b for a, b in pairwise(padded)]
+
+
+def _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim) -> None:  # type: ignore[no-untyped-def]
+    if dim < 1 or min_freq < 1 or (max_size is not None and max_size < 1):
+        raise OptionError("Encoder 'vocab' needs dim >= 1, min_freq >= 1 and max_size >= 1 (or none).")
+    if char_dim < 0 or bigram_dim < 0:
+        raise OptionError("Encoder 'vocab' needs char_dim >= 0 and bigram_dim >= 0 (0: no such feature).")
+    if char_dim and (char_filters < 1 or char_width < 1 or max_word_chars < 1):
+        raise OptionError("Encoder 'vocab' with char_dim > 0 needs char_filters >= 1, char_width >= 1 "
+                          "and max_word_chars >= 1.")
 
 
 class OneHotEncoder(VocabEncoder):

@@ -33,3 +33,58 @@ class WordEmbedding(torch.nn.Embedding):
         if self.unk_id is None:
             return vectors
         return vectors.masked_fill((ids == self.unk_id).unsqueeze(-1), 0.0)  # shape: [B, T, E]
+
+
+class CharCNN(torch.nn.Module):
+    """A word vector from its characters: embed them, convolve ``width`` at a time,
+    max-pool over the word (Ma & Hovy 2016). Padding characters (id 0) are left out
+    of the pooling; a padding token (no characters) reads as zeros."""
+
+    def __init__(self, num_chars: int, char_dim: int, filters: int, width: int) -> None:
+        super().__init__()
+        self.embedding_dim = filters
+        self.chars = torch.nn.Embedding(num_chars, char_dim, padding_idx=0)
+        self.conv = torch.nn.Conv1d(char_dim, filters, width, padding=width // 2)
+
+    def forward(self, chars: torch.Tensor) -> torch.Tensor:
+        b, t, length = chars.shape
+        flat = chars.reshape(b * t, length)  # shape: [N, L]
+        vectors = self.chars(flat).transpose(1, 2)  # shape: [N, C, L]
+        conv = self.conv(vectors)[:, :, :length]  # shape: [N, F, L]; an even width makes one extra
+        real = (flat != 0).unsqueeze(1)  # shape: [N, 1, L]
+        pooled = conv.masked_fill(~real, float("-inf")).amax(dim=2)  # shape: [N, F]
+        pooled = pooled.masked_fill(~real.any(dim=2), 0.0)  # shape: [N, F]; no characters -> zeros
+        return pooled.reshape(b, t, -1)  # shape: [B, T, F]
+
+
+class BigramEmbedding(torch.nn.Embedding):
+    """Each token's left and right bigram vectors, side by side."""
+
+    def __init__(self, num_bigrams: int, dim: int) -> None:
+        super().__init__(num_bigrams, dim, padding_idx=0)
+
+    def forward(self, bigrams: torch.Tensor) -> torch.Tensor:
+        b, t, _ = bigrams.shape  # shape: [B, T, 2]
+        return super().forward(bigrams).reshape(b, t, -1)  # shape: [B, T, 2D]
+
+
+class FeatureEmbedding(torch.nn.Module):
+    """The word vector with the optional character and bigram vectors joined to it:
+    called as ``layer(ids, chars=..., bigrams=...)`` with the features of each batch."""
+
+    def __init__(self, words: WordEmbedding, chars: CharCNN | None, bigrams: BigramEmbedding | None) -> None:
+        super().__init__()
+        self.words, self.char_cnn, self.bigrams = words, chars, bigrams
+        parts = [words, *(p for p in (chars, bigrams) if p is not None)]
+        self.embedding_dim = sum(p.embedding_dim * (2 if p is bigrams else 1) for p in parts)
+
+    def forward(self, ids: torch.Tensor, **features: torch.Tensor) -> torch.Tensor:
+        parts = [self.words(ids)]  # shape: [B, T, E]
+        for name, layer in (("chars", self.char_cnn), ("bigrams", self.bigrams)):
+            if layer is None:
+                continue
+            if name not in features:
+                raise ValueError(f"this embedding reads '{name}' features beside the word ids, "
+                                 "and the batch has none: encode the tokens with the same encoder")
+            parts.append(layer(features[name]))
+        return torch.cat(parts, dim=-1)  # shape: [B, T, E + F + 2D]

@@ -164,3 +164,10 @@ def test_train_save_load_and_generate(tmp_path) -> None:
     loaded = nlpkit.load(tmp_path / "run", device="cpu")
     assert loaded.generate("the ", max_length=20, seed=2) == trained.generate("the ", max_length=20, seed=2)
     assert set(loaded.meta["metrics"]["dev"]) == {"loss", "bits_per_token", "perplexity"}
+
+
+def test_an_encoder_with_character_features_is_refused(tmp_path) -> None:
+    task, tokenizer, _ = parts()
+    encoder = registry("encoders").get("vocab")(dim=4, char_dim=3)
+    with pytest.raises(UsageError, match="adds chars features.*Leave char_dim and bigram_dim out"):
+        task.datasets(lines(tmp_path), None, tokenizer, encoder)
