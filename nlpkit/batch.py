@@ -4,7 +4,8 @@ Sequences are right-padded and batch-first; ``mask`` is True on real tokens.
 An encoder may add per-token *features* beside the word ids (the characters of
 each word, the bigrams around a character): each is ``[B, T, L]``, padded with id 0.
 Batch orders are a pure function of (seed, epoch), so a resumed run sees the
-same batches as an uninterrupted one.
+same batches as an uninterrupted one. torch is imported only when a batch is built,
+so count models (HMM) use the encoded datasets without it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass
@@ -50,6 +55,8 @@ def collate(
 
     ``features`` maps a name to, per sequence, per token, a list of ids (a word's
     characters): each becomes ``[B, T, L]`` with ``L`` the longest list, padded with 0."""
+    import torch
+
     lengths = [len(s) for s in sequences]
     width = max(lengths, default=0) or 1
     ids = np.full((len(sequences), width), pad_id, dtype=np.int64)  # shape: [B, T]
@@ -61,6 +68,8 @@ def collate(
 
 
 def _features(rows: Sequence[Sequence[Sequence[int]]], width: int) -> torch.Tensor:
+    import torch
+
     depth = max((len(values) for row in rows for values in row), default=0) or 1
     out = np.zeros((len(rows), width, depth), dtype=np.int64)  # shape: [B, T, L]
     for b, row in enumerate(rows):
@@ -70,6 +79,8 @@ def _features(rows: Sequence[Sequence[Sequence[int]]], width: int) -> torch.Tens
 
 
 def _labels(labels: Sequence | None, width: int) -> torch.Tensor | None:
+    import torch
+
     if labels is None:
         return None
     if len(labels) and isinstance(labels[0], Sequence):

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .batch import Batch, bucketed_order, collate, sorted_order
 
@@ -78,6 +77,8 @@ class StreamData:
         return [starts[i:i + batch_size] for i in range(0, len(starts), batch_size)]
 
     def batch(self, indices: Sequence[int]) -> Batch:
+        import torch
+
         offsets = np.asarray(indices)[:, None] + np.arange(self.block_size + 1)[None, :]  # shape: [B, T+1]
         windows = torch.from_numpy(self.stream[offsets])  # shape: [B, T+1]
         ids, labels = windows[:, :-1], windows[:, 1:]  # shape: [B, T] each

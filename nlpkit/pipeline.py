@@ -7,7 +7,7 @@
                            providing plugin and distribution, labels
       tokenizer/config.json
       encoder/config.json  encoder/vocab.json
-      model/config.json    model/weights.safetensors
+      model/config.json    model/weights.safetensors (count models: what they save)
       decoder/config.json
       task/                what the task learnt from the data, when it keeps anything
                            (segment: words.txt, the training words, for OOV recall)
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .about import __version__
+from .count_model import is_count_model
 from .errors import InputError, MissingDependencyError, UnknownComponentError, UsageError
 from .io import atomic_dir
 from .parallel import batched
@@ -77,8 +78,6 @@ class Pipeline:
             self._write(tmp)
 
     def _write(self, root: Path) -> None:
-        from safetensors.torch import save_model
-
         for stage in STAGES:
             (root / stage).mkdir()
         _write_json(root / "tokenizer" / "config.json", {"name": self.tokenizer.name, "options": self.tokenizer.config()})
@@ -87,7 +86,12 @@ class Pipeline:
         model_config = {"name": self.model.name, "options": self.model.config(),
                         "head": self.model.head, "num_outputs": self.model.num_outputs}
         _write_json(root / "model" / "config.json", model_config)
-        save_model(self.model, str(root / "model" / "weights.safetensors"))
+        if is_count_model(self.model):
+            self.model.to_disk(root / "model")
+        else:
+            from safetensors.torch import save_model
+
+            save_model(self.model, str(root / "model" / "weights.safetensors"))
         _write_json(root / "decoder" / "config.json", {"name": self.decoder.name, "options": self.decoder.config()})
         self.task.to_disk(root / "task")  # what the task learnt from the data, if anything
         _write_json(root / "meta.json", self.meta)
@@ -104,8 +108,6 @@ class Pipeline:
     @classmethod
     def from_disk(cls, path: str | Path, device: Any = "auto") -> Pipeline:
         """Load a pipeline directory (or a training output folder holding ``model/``)."""
-        from .device import resolve_device
-
         root = _pipeline_root(Path(path))
         spec = _read_json(root / "pipeline.json")
         if spec.get("format_version", 0) > FORMAT_VERSION:
@@ -115,6 +117,10 @@ class Pipeline:
                 "Upgrade: pip install -U nlpkit"
             )
         pipeline = _build(root, spec)
+        if is_count_model(pipeline.model):
+            return pipeline  # numpy on the CPU, whatever the device
+        from .device import resolve_device
+
         return pipeline.to(resolve_device(device))
 
 
@@ -122,9 +128,6 @@ load = Pipeline.from_disk
 
 
 def _build(root: Path, spec: dict) -> Pipeline:
-    from safetensors import SafetensorError
-    from safetensors.torch import load_model
-
     from .tasks import task_class
     from .vocab import Vocab
 
@@ -132,19 +135,33 @@ def _build(root: Path, spec: dict) -> Pipeline:
     tokenizer = classes["tokenizer"](**_read_json(root / "tokenizer" / "config.json")["options"])
     encoder = classes["encoder"](**_read_json(root / "encoder" / "config.json")["options"])
     encoder.from_disk(root / "encoder")
-    model_config = _read_json(root / "model" / "config.json")
-    model = classes["model"](encoder.embedding(), model_config["head"], model_config["num_outputs"], **model_config["options"])
-    weights = root / "model" / "weights.safetensors"
-    try:
-        load_model(model, str(weights), strict=True)
-    except (OSError, RuntimeError, ValueError, SafetensorError) as exc:
-        raise InputError(f"cannot load the model weights: {exc}", str(weights)) from None
+    model = _load_model(root / "model", classes["model"], encoder)
     decoder = classes["decoder"](**_read_json(root / "decoder" / "config.json")["options"])
     task = task_class(spec["task"]["name"])(**spec["task"]["options"])
     task.from_disk(root / "task")
     labels = None if spec.get("labels") is None else Vocab.from_json(spec["labels"])
     meta = _read_json(root / "meta.json") if (root / "meta.json").exists() else {}
     return Pipeline(task, tokenizer, encoder, model, decoder, labels, meta)
+
+
+def _load_model(folder: Path, cls: type, encoder: Any) -> Any:
+    """Rebuild the model from ``model/config.json`` and read its weights (safetensors), or
+    what a count model saved."""
+    config = _read_json(folder / "config.json")
+    if is_count_model(cls):
+        model = cls(config["head"], config["num_outputs"], **config["options"])
+        model.from_disk(folder)
+        return model
+    from safetensors import SafetensorError
+    from safetensors.torch import load_model
+
+    model = cls(encoder.embedding(), config["head"], config["num_outputs"], **config["options"])
+    weights = folder / "weights.safetensors"
+    try:
+        load_model(model, str(weights), strict=True)
+    except (OSError, RuntimeError, ValueError, SafetensorError) as exc:
+        raise InputError(f"cannot load the model weights: {exc}", str(weights)) from None
+    return model
 
 
 def _stage_class(stage: str, spec: dict) -> type:

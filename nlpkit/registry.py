@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import warnings
+from typing import Any
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -159,30 +160,35 @@ def _make_entry(kind: str, cls: type, name: str | None, aliases: tuple[str, ...]
                 f"{cls!r} needs a kebab-case {kind.rstrip('s')} name such as 'my-tokenizer', "
                 f"not {key!r}: set a class attribute 'name' or pass name=."
             )
-    base = _base_class(kind)
-    if base is not None and not (isinstance(cls, type) and issubclass(cls, base)):
-        raise NlpkitError(f"{cls!r} is registered as a {kind.rstrip('s')} but does not subclass {base.__name__}.")
+    bases = _base_classes(kind, cls)
+    if not (isinstance(cls, type) and issubclass(cls, bases)):
+        names = " or ".join(b.__name__ for b in bases)
+        raise NlpkitError(f"{cls!r} is registered as a {kind.rstrip('s')} but does not subclass {names}.")
     return Entry(name, cls, info.name, info.distribution, info.version, aliases)  # type: ignore[arg-type]
 
 
-def _base_class(kind: str) -> type | None:
-    """The class every component of ``kind`` must subclass (imported only when needed)."""
+def _base_classes(kind: str, cls: Any) -> tuple[type, ...]:
+    """The classes a component of ``kind`` may subclass (imported only when needed)."""
     if kind == "tokenizers":
         from .tokenizer import Tokenizer
 
-        return Tokenizer
+        return (Tokenizer,)
     if kind == "encoders":
         from .encoder import Encoder
 
-        return Encoder
+        return (Encoder,)
     if kind == "decoders":
         from .decoder import Decoder
 
-        return Decoder
+        return (Decoder,)
     if kind == "trainers":
         from .trainer import Trainer
 
-        return Trainer
-    from .model import Model  # models: the plugin's hook has imported torch already
+        return (Trainer,)
+    from .count_model import CountModel
 
-    return Model
+    if isinstance(cls, type) and issubclass(cls, CountModel):
+        return (CountModel,)  # counted models (HMM) need no torch
+    from .model import Model  # neural models: the plugin's hook has imported torch already
+
+    return (Model, CountModel)

@@ -14,6 +14,7 @@ import json
 import platform
 import random
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from .about import __version__
 from .config import component_options
 from .corpus import Example, read_corpus
+from .count_model import is_count_model
 from .errors import UsageError
 from .registry import registry
 
@@ -52,13 +54,15 @@ def train(
     train_ex, dev_ex, test_ex = load_examples(config.get("corpus", {}), seed)
     train_data, dev_data, labels = task.datasets(train_ex, dev_ex, tokenizer, encoder)
     model = _build_model(config, task, encoder, labels, seed)
-    _check_decoder(model, decoder, train_data)
-    job = TrainingJob(
-        model, train_data, lambda m: task.evaluate(m, decoder, dev_data, labels, getattr(trainer, "eval_batch_size", 64)),
-        task.metric, task.higher_is_better, output, seed, _fingerprint(config, encoder, labels),
-    )
-    target = resolve_device(device)
-    result = trainer.fit(job, target, resume=resume, progress=progress, callbacks=callbacks)
+    if is_count_model(model):
+        result = _fit_counts(model, train_data, output)
+    else:
+        _check_decoder(model, decoder, train_data)
+        job = TrainingJob(
+            model, train_data, lambda m: task.evaluate(m, decoder, dev_data, labels, getattr(trainer, "eval_batch_size", 64)),
+            task.metric, task.higher_is_better, output, seed, _fingerprint(config, encoder, labels),
+        )
+        result = trainer.fit(job, resolve_device(device), resume=resume, progress=progress, callbacks=callbacks)
     metrics = {"dev": task.evaluate(model, decoder, dev_data, labels)}
     if test_ex is not None:
         metrics["test"] = task.evaluate(model, decoder, task.dataset(test_ex, tokenizer, encoder, labels), labels)
@@ -129,20 +133,53 @@ def _build_model(config: dict[str, Any], task: Any, encoder: Any, labels: Any, s
     cls = registry("models").get(name)
     if task.head not in cls.heads:
         raise UsageError(f"Model '{name}' cannot do task '{task.name}' (it supports heads: {', '.join(cls.heads)}).")
-    _seed_everything(seed)  # the same initial weights whatever data preparation drew
-    model = cls(encoder.embedding(), task.head, task.num_outputs(encoder, labels), **options)
+    if is_count_model(cls):
+        _check_count_sections(config, name)
+        model = cls(task.head, task.num_outputs(encoder, labels), **options)
+    else:
+        _seed_everything(seed)  # the same initial weights whatever data preparation drew
+        model = cls(encoder.embedding(), task.head, task.num_outputs(encoder, labels), **options)
     if labels is not None:
         model.bind_labels(list(labels.items))  # before training: labels that misfit a scheme fail now
     return model
 
 
+def _check_count_sections(config: dict[str, Any], name: str) -> None:
+    """A count model has no trainer and decodes itself: sections that would be ignored are an error."""
+    ignored = [f"[{section}]" for section in ("trainer", "decoder") if section in config]
+    if ignored:
+        raise UsageError(f"Model '{name}' is fitted from counts in one pass and decodes with its own Viterbi: "
+                         f"{' and '.join(ignored)} would be ignored. Remove {'them' if len(ignored) > 1 else 'it'}.")
+
+
+def _fit_counts(model: Any, data: Any, output: Path) -> dict:
+    """Fit a :class:`~nlpkit.count_model.CountModel` in one pass (no trainer, no
+    checkpoints) and log it as one line of ``metrics.jsonl``; the trainer's summary keys."""
+    import time
+
+    from .io import atomic_write
+
+    if getattr(data, "tokens", None) is None or data.targets is None:
+        raise UsageError(f"Model '{model.name}' is fitted from tagged sentences: use task tag, ner or segment.")
+    started = time.perf_counter()
+    model.fit(data.tokens, data.targets)
+    seconds = time.perf_counter() - started
+    tokens = sum(len(t) for t in data.tokens)
+    result = {"best": None, "best_step": 1, "steps": 1, "epochs": 1, "seconds": seconds,
+              "tokens_per_second": tokens / seconds if seconds else float("nan"), "device": "cpu (numpy)",
+              "fitted_from_counts": True}
+    with atomic_write(output / "metrics.jsonl") as out:
+        out.write(json.dumps({"step": 1, "epoch": 1, "fit_seconds": seconds, "tokens": tokens}) + "\n")
+    return result
+
+
 def _seed_everything(seed: int) -> None:
     import numpy as np
-    import torch
 
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
+    if "torch" in sys.modules:  # count models (HMM) never import torch
+        sys.modules["torch"].manual_seed(seed)
 
 
 def _fingerprint(config: dict[str, Any], encoder: Any, labels: Any) -> str:
@@ -154,7 +191,6 @@ def _fingerprint(config: dict[str, Any], encoder: Any, labels: Any) -> str:
 
 def _meta(config: dict[str, Any], metrics: dict, result: dict) -> dict:
     import numpy
-    import torch
 
     return {
         "metrics": metrics,
@@ -162,10 +198,20 @@ def _meta(config: dict[str, Any], metrics: dict, result: dict) -> dict:
         "seed": config["seed"],
         "config": config,
         "corpus": {k: _checksum(Path(config["corpus"][k])) for k in ("train", "dev", "test") if config["corpus"].get(k)},
-        "versions": {"nlpkit": __version__, "python": platform.python_version(), "torch": torch.__version__,
+        "versions": {"nlpkit": __version__, "python": platform.python_version(), "torch": _version("torch"),
                      "numpy": numpy.__version__},
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _version(distribution: str) -> str | None:
+    """An installed distribution's version, read without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
 
 
 def _checksum(path: Path) -> dict:

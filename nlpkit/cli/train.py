@@ -48,9 +48,14 @@ def _summary(pipeline, output: str) -> None:  # type: ignore[no-untyped-def]
     metric = pipeline.task.metric
     dev = pipeline.meta["metrics"]["dev"]
     training = pipeline.meta["training"]
-    click.echo(f"Saved the pipeline to {output}/model (dev {metric} {dev[metric]:.4f}, best at step "
-               f"{training['best_step']} of {training['steps']}, {training['tokens_per_second']:.0f} tokens/s "
-               f"on {training['device']}).", err=True)
+    if training.get("fitted_from_counts"):
+        how = (f"fitted from counts in {training['seconds']:.1f} s, {training['tokens_per_second']:.0f} tokens/s "
+               f"on {training['device']}")
+    else:
+        how = (f"best at step {training['best_step']} of {training['steps']}, "
+               f"{training['tokens_per_second']:.0f} tokens/s on {training['device']}")
+    click.echo(f"Saved the pipeline to {output}/model (dev {metric} {dev[metric]:.4f}, {how}).", err=True)
     if "test" in pipeline.meta["metrics"]:
         click.echo(f"Held-out split: {metric} {pipeline.meta['metrics']['test'][metric]:.4f}.", err=True)
-    click.echo(f"Metrics: {output}/metrics.jsonl; learning curve: {output}/learning-curve.png.", err=True)
+    curve = Path(output) / "learning-curve.png"
+    click.echo(f"Metrics: {output}/metrics.jsonl" + (f"; learning curve: {curve}." if curve.exists() else "."), err=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..corpus import Example
+from ..count_model import is_count_model
 from ..errors import InputError, UsageError
 from ..metrics import accuracy
 from ..tokens import Tokens
@@ -117,6 +118,9 @@ class TagTask(Task):
             raise UsageError(f"The '{self.name}' task has no dev data to evaluate on: give [corpus] dev = FILE, "
                              "or split = [0.9, 0.1] to hold out a seeded tenth of the training file.")
         assert data.targets is not None and labels is not None
+        if is_count_model(model):
+            predicted, _ = model.predict(data.tokens)
+            return self.scores(data, predicted, labels)  # no loss: nothing was minimised
         total_loss, tokens, chunks = 0.0, 0, []
         for indices, batch, scores in run(model, data, batch_size):
             n = int(batch.mask.sum())
@@ -151,22 +155,31 @@ class TagTask(Task):
 
     def tag(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64) -> list[Tagged]:
         """Tokenize ``texts`` and tag their tokens, in input order."""
-        from ..data import SequenceData
-
         tokenized = [pipeline.tokenizer(t) for t in texts]
         nonempty = [i for i, t in enumerate(tokenized) if len(t)]
-        data = SequenceData.encode(pipeline.encoder, [tokenized[i].texts for i in nonempty])
-        chunks = []
-        for indices, _, scores in run(pipeline.model, data, batch_size):
-            ids = pipeline.decoder.decode(scores)
-            chunks.append((indices, list(zip(ids, chosen_probabilities(scores, ids)))))
-        found = dict(zip(nonempty, restore_order(chunks, len(nonempty))))
+        if is_count_model(pipeline.model):
+            paths, confidence = pipeline.model.predict([tokenized[i].texts for i in nonempty])
+            found = dict(zip(nonempty, zip(paths, confidence)))
+        else:
+            found = dict(zip(nonempty, _run_tagger(pipeline, [tokenized[i].texts for i in nonempty], batch_size)))
         results = []
         for i, (text, tokens) in enumerate(zip(texts, tokenized)):
             ids, confidence = found.get(i, ([], []))
             tokens.tags = pipeline.labels.decode(ids)
             results.append(Tagged(text, tokens, confidence))
         return results
+
+
+def _run_tagger(pipeline: Pipeline, tokens: list[list[str]], batch_size: int) -> list[tuple[list[int], list[float]]]:
+    """Per sentence, the decoded tag ids and each chosen tag's probability, in input order."""
+    from ..data import SequenceData
+
+    data = SequenceData.encode(pipeline.encoder, tokens)
+    chunks = []
+    for indices, _, scores in run(pipeline.model, data, batch_size):
+        ids = pipeline.decoder.decode(scores)
+        chunks.append((indices, list(zip(ids, chosen_probabilities(scores, ids)))))
+    return restore_order(chunks, len(tokens))
 
 
 def chosen_probabilities(scores: Scores, ids: list[list[int]]) -> list[list[float]]:
