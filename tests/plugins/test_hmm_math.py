@@ -1,0 +1,359 @@
+"""The numpy HMM (nlpkit_hmm.hmm) against hand computation and brute force: Viterbi paths
+and posteriors equal enumeration over every tag sequence, batches decode like single
+sentences, smoothed distributions sum to one, the unknown-word models pick the tags their
+statistics suggest, arrays round-trip losslessly, bad input fails clearly, and torch is
+never imported."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlpkit.errors import InputError, OptionError, UsageError
+
+REPO = Path(__file__).resolve().parents[2]
+try:
+    from nlpkit_hmm.hmm import HMM, token_class
+except ModuleNotFoundError:  # an editable install made before the plugin existed
+    sys.path.insert(0, str(REPO / "plugins"))
+    from nlpkit_hmm.hmm import HMM, token_class
+
+DET, NOUN, VERB, ADV = range(4)
+TINY_WORDS = [["the", "dog", "runs"], ["a", "cat", "sleeps", "now"], ["the", "cat"], ["dogs", "run", "quickly"],
+              ["a", "dog", "runs", "now"]]
+TINY_TAGS = [[DET, NOUN, VERB], [DET, NOUN, VERB, ADV], [DET, NOUN], [NOUN, VERB, ADV], [DET, NOUN, VERB, ADV]]
+QUERIES = [["the", "dog"], ["a", "zebra", "runs", "fast", "the"], ["cat"], ["now", "now", "now"], ["Dogs", "sleep"]]
+CONFIGS = [{"order": o, "smoothing": s, "unknown": u}
+           for o in (1, 2) for s in ("tnt", "add-k") for u in ("suffix", "none")]
+
+
+def fitted(**options: object) -> HMM:
+    hmm = HMM(**options)
+    hmm.fit(TINY_WORDS, TINY_TAGS, 4)
+    return hmm
+
+
+def enumerate_all(hmm: HMM, tokens: list[str]) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """Every tag sequence of the sentence and its log joint probability."""
+    sequences = list(itertools.product(range(hmm.num_tags), repeat=len(tokens)))
+    return sequences, np.array([hmm.log_joint(tokens, list(s)) for s in sequences])
+
+
+# ------------------------------------------------------------------------- exact maths
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_log_joint_matches_a_hand_computation(order: int) -> None:
+    """One sentence "a b" / 0 1, add-1: every transition is (1+1)/(1+3), every emission (1+1)/(1+2)."""
+    hmm = HMM(order=order, smoothing="add-k", k=1.0)
+    hmm.fit([["a", "b"]], [[0, 1]], 2)
+    assert hmm.log_joint(["a", "b"], [0, 1]) == pytest.approx(math.log((1 / 2) ** 3 * (2 / 3) ** 2))
+    # p(1|start) = 1/4, p(0|start) = 2/4; the end after 1 is 2/4 (order 1) or 1/3 (unseen history
+    # (start, 1), order 2), the end after 0 is 1/4 (seen once, followed by 1)
+    end_after_1 = 2 / 4 if order == 1 else 1 / 3
+    assert hmm.log_joint(["b"], [1]) == pytest.approx(math.log((1 / 4) * (2 / 3) * end_after_1))
+    assert hmm.log_joint(["b"], [0]) == pytest.approx(math.log((2 / 4) * (1 / 3) * (1 / 4)))
+
+
+@pytest.mark.parametrize("options", CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+def test_viterbi_equals_brute_force_and_batches_like_single_sentences(options: dict) -> None:
+    hmm = fitted(**options)
+    batch = hmm.decode(QUERIES + [[]])
+    assert batch[-1] == []
+    for tokens, path in zip(QUERIES, batch):
+        sequences, scores = enumerate_all(hmm, tokens)
+        assert hmm.log_joint(tokens, path) == pytest.approx(scores.max(), abs=1e-5)  # float32 Viterbi
+        if np.sort(scores)[-2] < scores.max() - 1e-6:  # unique best path
+            assert tuple(path) == sequences[int(scores.argmax())]
+        assert hmm.decode([tokens]) == [path]
+
+
+@pytest.mark.parametrize("options", CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+def test_posteriors_equal_brute_force_marginals(options: dict) -> None:
+    hmm = fitted(**options)
+    paths, confidence = hmm.decode_with_confidence(QUERIES + [[]])
+    assert paths == hmm.decode(QUERIES + [[]]) and confidence[-1] == []
+    for tokens, path, conf in zip(QUERIES, paths, confidence):
+        sequences, scores = enumerate_all(hmm, tokens)
+        weights = np.exp(scores - scores.max())
+        weights /= weights.sum()
+        for i, tag in enumerate(path):
+            marginal = sum(w for w, s in zip(weights, sequences) if s[i] == tag)
+            assert conf[i] == pytest.approx(marginal, abs=1e-9)
+
+
+def reference_best_score(hmm: HMM, tokens: list[str]) -> float:
+    """The best log joint by plain float64 dynamic programming over explicit tag histories."""
+    k, o = hmm.num_tags, hmm.order
+    transitions = hmm.arrays()["transitions"]
+    start, end = (k,) * o, (k,) * (o - 1)
+    best = {start: 0.0}  # history (last o tags, start symbol k before the sentence) -> best score
+    for w in tokens:
+        emission = [hmm.log_joint([w], [t]) - transitions[start + (t,)] - transitions[end + (t, k)]
+                    for t in range(k)]
+        step: dict[tuple[int, ...], float] = {}
+        for history, score in best.items():
+            for t in range(k):
+                new = history[1:] + (t,)
+                step[new] = max(step.get(new, -np.inf), score + transitions[history + (t,)] + emission[t])
+        best = step
+    return max(score + transitions[history + (k,)] for history, score in best.items())
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_long_sentences_in_small_chunks_reach_the_best_score(order: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random longer sentences, decoded three at a time, score what a plain DP finds."""
+    rng = np.random.default_rng(order)
+    words = [[f"w{i}" for i in rng.integers(0, 12, n)] for n in rng.integers(1, 25, 60)]
+    tags = [[int(t) for t in rng.integers(0, 3, len(s))] for s in words]
+    hmm = HMM(order=order, unknown="suffix")
+    hmm.fit(words, tags, 3)
+    queries = [[f"w{i}" for i in rng.integers(0, 14, n)] for n in (30, 1, 7, 2, 30, 12, 5, 19)]
+    whole = hmm.decode(queries)
+    monkeypatch.setattr(hmm, "_chunking", lambda viterbi: (3, 9))
+    chunked = hmm.decode(queries)
+    for tokens, path, other in zip(queries, chunked, whole):
+        assert hmm.log_joint(tokens, path) == pytest.approx(reference_best_score(hmm, tokens), abs=1e-3)
+        assert hmm.log_joint(tokens, other) == pytest.approx(hmm.log_joint(tokens, path), abs=1e-3)
+
+
+# ------------------------------------------------------------------------- smoothing
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("smoothing", ["tnt", "add-k"])
+@pytest.mark.parametrize("unknown", ["suffix", "chars"])
+def test_every_smoothed_distribution_sums_to_one(order: int, smoothing: str, unknown: str) -> None:
+    hmm = HMM(order=order, smoothing=smoothing, k=0.5, unknown=unknown)
+    hmm.fit(TINY_WORDS, TINY_TAGS, 5)  # tag 4 never occurs
+    arrays = hmm.arrays()
+    transitions = np.exp(arrays["transitions"])  # [history..., next tag or end]
+    assert np.allclose(transitions.sum(-1), 1.0)
+    assert np.allclose(np.exp(arrays["emissions"]).sum(0), 1.0)  # p(w|t) over the vocabulary
+    tag_prob = np.exp(arrays["tag_logprob"])
+    assert tag_prob.sum() == pytest.approx(1.0) and tag_prob[4] == 0
+    p_tag_given_key = np.exp(arrays["unknown_rows"][:, :4]) * tag_prob[:4]  # back through Bayes
+    assert len(p_tag_given_key) and np.allclose(p_tag_given_key.sum(1), 1.0)
+    if smoothing == "tnt":
+        assert hmm.lambdas.sum() == pytest.approx(1.0) and len(hmm.lambdas) == order + 1
+        assert np.all(transitions[..., 4] == 0)  # an unseen tag is never entered
+
+
+def naive_lambdas(tag_seqs: list[list[int]], k: int, order: int) -> np.ndarray:
+    """Brants (2000), figure 1, with dictionaries; ties split the count evenly."""
+    grams: dict[tuple[int, ...], int] = {}
+    for seq in tag_seqs:
+        padded = [k] * order + seq + [k]
+        for j in range(order, len(padded)):
+            for n in range(1, order + 2):
+                key = tuple(padded[j - n + 1: j + 1])
+                grams[key] = grams.get(key, 0) + 1
+    history = {}
+    for key, c in grams.items():
+        history[key[:-1]] = history.get(key[:-1], 0) + c
+    votes = np.zeros(order + 1)
+    for key, c in grams.items():
+        if len(key) != order + 1:
+            continue
+        cases = []
+        for n in range(1, order + 2):
+            h = history[key[order + 1 - n: -1]]
+            cases.append((grams[key[order + 1 - n:]] - 1) / (h - 1) if h > 1 else 0.0)
+        winners = [i for i, x in enumerate(cases) if x == max(cases)]
+        for i in winners:
+            votes[i] += c / len(winners)
+    lambdas = np.maximum(votes / votes.sum(), 1e-3)
+    return lambdas / lambdas.sum()
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_deleted_interpolation_follows_brants(order: int) -> None:
+    rng = np.random.default_rng(7)
+    tags = [list(rng.integers(0, 4, n)) for n in rng.integers(1, 9, 40)] + TINY_TAGS
+    words = [["x"] * len(t) for t in tags]
+    hmm = HMM(order=order, smoothing="tnt")
+    hmm.fit(words, tags, 4)
+    assert np.allclose(hmm.lambdas, naive_lambdas([[int(t) for t in s] for s in tags], 4, order))
+
+
+# ------------------------------------------------------------------------- unknown words
+
+
+def english_like() -> tuple[list[list[str]], list[list[int]]]:
+    """Capitalised -ing words are verbs, capitalised -ly words adverbs, lower-case -ing words nouns."""
+    words = {VERB: ["Running", "Singing", "Walking", "Reading", "Cooking"],
+             ADV: ["Slowly", "Quickly", "Gently", "Rarely", "Kindly"],
+             NOUN: ["building", "ceiling", "morning", "wedding", "painting"]}
+    sentences, tags = [], []
+    for tag, group in words.items():
+        for w in group:
+            sentences.append([w, "home", "."])
+            tags.append([tag, NOUN, DET])  # DET stands in for punctuation here
+    return sentences, tags
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_the_suffix_model_tags_unseen_words_by_their_endings(order: int) -> None:
+    hmm = HMM(order=order, unknown="suffix")
+    hmm.fit(*english_like(), 4)
+    paths = hmm.decode([["Jumping", "home", "."], ["Happily", "home", "."], ["evening", "home", "."]])
+    assert [p[0] for p in paths] == [VERB, ADV, NOUN]
+    none = HMM(order=order, unknown="none")
+    none.fit(*english_like(), 4)
+    assert len({p[0] for p in none.decode([["Jumping", "home", "."], ["Happily", "home", "."]])}) == 1
+
+
+B, M, E, S = range(4)
+
+
+def chinese_like() -> tuple[list[list[str]], list[list[int]]]:
+    """Two-character words (B E) and single digits (S); after a word, a word is likelier than a digit."""
+    sentences, tags = [], []
+    for digit in "123456":
+        sentences.append(["我", "们", "喜", "欢", digit, "。"])
+        tags.append([B, E, B, E, S, S])
+    for _ in range(6):
+        sentences.append(["我", "们", "喜", "欢", "学", "习", "。"])
+        tags.append([B, E, B, E, B, E, S])
+    return sentences, tags
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_the_chars_model_tags_an_unseen_digit_like_the_seen_ones(order: int) -> None:
+    hmm = HMM(order=order, unknown="chars")
+    hmm.fit(*chinese_like(), 4)
+    assert hmm.decode([["我", "们", "喜", "欢", "7", "。"]]) == [[B, E, B, E, S, S]]
+    assert hmm.decode([["我", "们", "喜", "欢", "３", "。"]]) == [[B, E, B, E, S, S]]  # full-width digit
+
+
+def test_character_classes() -> None:
+    cases = {"7": "digit", "３": "digit", "3.14": "digit", "中": "cjk", "中文": "cjk", "a": "latin",
+             "Ｚ": "latin", "，": "punct", "!": "punct", "+": "symbol", "あ": "letter", "a1": "mixed", "": "other"}
+    assert {t: token_class(t) for t in cases} == cases
+
+
+@pytest.mark.parametrize("options", CONFIGS + [{"order": 2, "unknown": "chars"}], ids=str)
+def test_strange_tokens_never_crash(options: dict) -> None:
+    hmm = fitted(**options)
+    strange = ["", " ", "\x00", "🙂", "ZZZZZZZZZZZZZZZZZZ", "a\u0301", "\U0010ffff", "x" * 500]
+    paths, confidence = hmm.decode_with_confidence([strange, [], ["the"] * 300])
+    assert [len(p) for p in paths] == [len(strange), 0, 300]
+    assert all(0 < c <= 1 + 1e-9 for c in confidence[0])
+    assert math.isfinite(hmm.log_joint(strange, paths[0]))
+
+
+# ------------------------------------------------------------------------- saving
+
+
+@pytest.mark.parametrize("options", CONFIGS + [{"order": 1, "unknown": "chars"}], ids=str)
+def test_arrays_round_trip_through_safetensors(options: dict, tmp_path: Path) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    hmm = fitted(**options)
+    save_file(hmm.arrays(), str(tmp_path / "hmm.safetensors"))
+    loaded = HMM.from_arrays(load_file(str(tmp_path / "hmm.safetensors")), **options)
+    queries = QUERIES + [["Zebras", "quickly", "ran"]]
+    assert loaded.decode_with_confidence(queries) == hmm.decode_with_confidence(queries)
+    again = loaded.arrays()
+    assert sorted(again) == sorted(hmm.arrays())
+    for name, array in hmm.arrays().items():
+        assert np.array_equal(again[name], array), name
+        assert array.dtype.kind in "uif", name
+
+
+def test_from_arrays_rejects_wrong_shapes_and_missing_arrays() -> None:
+    arrays = fitted(order=2).arrays()
+    cases = {
+        "emissions": ("emissions", arrays["emissions"][:-1]),
+        "transitions": ("transitions", arrays["transitions"][..., :-1]),
+        "vocab_offsets": ("vocab_offsets", arrays["vocab_offsets"][:-1]),
+        "options": ("options", arrays["options"][:5]),
+        "unknown_rows": ("unknown_rows", arrays["unknown_rows"].T),
+    }
+    for name, (key, bad) in cases.items():
+        with pytest.raises(InputError, match=name):
+            HMM.from_arrays({**arrays, key: bad})
+    for key in arrays:
+        with pytest.raises(InputError, match=f"'{key}' is missing"):
+            HMM.from_arrays({k: v for k, v in arrays.items() if k != key})
+    with pytest.raises(InputError, match="UTF-8"):
+        HMM.from_arrays({**arrays, "vocab_bytes": np.full_like(arrays["vocab_bytes"], 0xFF)})
+    with pytest.raises(OptionError, match="order=1 does not match"):
+        HMM.from_arrays(arrays, order=1)
+    with pytest.raises(OptionError, match="no option 'beam'"):
+        HMM.from_arrays(arrays, beam=3)
+
+
+# ------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"order": 3}, "order must be 1"), ({"order": True}, "order must be 1"),
+    ({"smoothing": "kneser-ney"}, "smoothing must be one of add-k, tnt"), ({"k": 0}, "k must be a positive"),
+    ({"k": -1.0}, "k must be a positive"), ({"k": float("nan")}, "k must be a positive"),
+    ({"unknown": "guess"}, "unknown must be one of"), ({"max_suffix": -1}, "max_suffix"),
+    ({"rare_threshold": 0}, "rare_threshold"), ({"rare_threshold": 2.5}, "rare_threshold"),
+])
+def test_bad_options_raise_option_errors(options: dict, message: str) -> None:
+    with pytest.raises(OptionError, match=message):
+        HMM(**options)
+
+
+@pytest.mark.parametrize("sentences, tags, num_tags, error, message", [
+    ([["a", "b"]], [[0, 4]], 4, InputError, r"sentence 0: tag 4 at position 1 is not an integer in 0\.\.3"),
+    ([["a", "b"]], [[0, -1]], 4, InputError, "tag -1"),
+    ([["a", "b"]], [[0, 1.5]], 4, InputError, "tag 1.5"),
+    ([["a"], ["a", "b"]], [[0], [0]], 4, InputError, "sentence 1 has 2 tokens but 1 tags"),
+    ([["a"]], [[0], [1]], 4, InputError, "1 sentences but 2 tag sequences"),
+    ([], [], 4, InputError, "at least one training sentence"),
+    ([[], []], [[], []], 4, InputError, "all were empty"),
+    ([["a", 3]], [[0, 0]], 4, InputError, "tokens must be strings"),
+    (["ab"], [[0, 0]], 4, InputError, "is a string"),
+    ([["a"]], [[0]], 0, UsageError, "num_tags must be a positive integer"),
+])
+def test_bad_training_data_raises_clear_errors(sentences: list, tags: list, num_tags: int, error: type,
+                                               message: str) -> None:
+    with pytest.raises(error, match=message):
+        HMM().fit(sentences, tags, num_tags)
+
+
+def test_bad_use_raises_clear_errors() -> None:
+    with pytest.raises(UsageError, match="not been fitted"):
+        HMM().decode([["a"]])
+    hmm = fitted()
+    with pytest.raises(UsageError, match="list of sentences"):
+        hmm.decode("the dog")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="each sentence to be a list of tokens"):
+        hmm.decode(["the", "dog"])  # type: ignore[list-item]
+    with pytest.raises(InputError, match="tokens must be strings"):
+        hmm.decode([["the", None]])  # type: ignore[list-item]
+    with pytest.raises(InputError, match="tokens must be strings"):
+        hmm.decode([["the", ["dog"]]])  # type: ignore[list-item]
+    with pytest.raises(InputError, match="2 tokens but 1 tags"):
+        hmm.log_joint(["the", "dog"], [0])
+    with pytest.raises(InputError, match="tag 9"):
+        hmm.log_joint(["the"], [9])
+
+
+def test_the_module_never_imports_torch() -> None:
+    code = (
+        "import sys\n"
+        "from nlpkit_hmm.hmm import HMM\n"
+        "hmm = HMM(order=2)\n"
+        "hmm.fit([['the', 'dog'], ['a', 'cat', 'runs']], [[0, 1], [0, 1, 2]], 3)\n"
+        "hmm.decode([['the', 'zebra'], []])\n"
+        "hmm.decode_with_confidence([['a', 'dog']])\n"
+        "HMM.from_arrays(hmm.arrays())\n"
+        "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if m.startswith('torch'))\n"
+    )
+    path = os.pathsep.join([str(REPO / "plugins"), str(REPO), os.environ.get("PYTHONPATH", "")])
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env={**os.environ, "PYTHONPATH": path},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
