@@ -1,0 +1,17 @@
+"""The ``hmm`` model: a hidden Markov model tagger fitted from counts, decoded with numpy.
+
+For word segmentation (BMES over characters) and POS tagging. It registers under
+``register_models`` like the neural models, but never imports torch: the maths is in
+:mod:`nlpkit_hmm.hmm`, the pipeline adapter in :mod:`nlpkit_hmm.model`.
+"""
+
+from __future__ import annotations
+
+from nlpkit import hookimpl
+
+
+@hookimpl
+def register_models(register):  # type: ignore[no-untyped-def]
+    from .model import HMMTagger
+
+    register(HMMTagger)

@@ -1,0 +1,130 @@
+"""The ``hmm`` model as a pipeline stage: trained by ``nlpkit train`` on real corpora,
+saved without torch weights, loaded, and used as a tokenizer for segmentation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import nlpkit
+from nlpkit import training
+from nlpkit.errors import OptionError, UsageError
+from nlpkit.registry import registry
+from nlpkit.testing import assert_cli_error, invoke
+
+
+def first_blocks(source: Path, target: Path, n: int, separator: str = "\n\n") -> Path:
+    """The first ``n`` blank-line-separated blocks (CoNLL-U sentences) of a real corpus file."""
+    blocks = source.read_text(encoding="utf-8").split(separator)[:n]
+    target.write_text(separator.join(blocks).strip("\n") + "\n", encoding="utf-8")
+    return target
+
+
+def first_lines(source: Path, target: Path, n: int) -> Path:
+    lines = source.read_text(encoding="utf-8").splitlines()[:n]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def upos(tmp_path_factory, corpus_file):  # type: ignore[no-untyped-def]
+    """A TnT-style HMM fitted on 4,000 UD English-EWT training sentences, scored on 500 dev ones."""
+    folder = tmp_path_factory.mktemp("upos")
+    config = {
+        "seed": 1,
+        "task": {"name": "tag", "field": "upos"},
+        "corpus": {"train": str(first_blocks(corpus_file("ud_english_ewt", "en_ewt-ud-train.conllu"), folder / "train.conllu", 4000)),
+                   "dev": str(first_blocks(corpus_file("ud_english_ewt", "en_ewt-ud-dev.conllu"), folder / "dev.conllu", 500)),
+                   "format": "conllu"},
+        "tokenizer": {"name": "whitespace"},
+        "model": {"name": "hmm", "order": 2, "unknown": "suffix"},
+    }
+    return training.train(config, folder / "run", progress=False), folder / "run"
+
+
+def test_an_hmm_tags_real_english_above_a_floor(upos) -> None:
+    pipeline, _ = upos
+    accuracy = pipeline.meta["metrics"]["dev"]["accuracy"]
+    assert accuracy >= 0.85, accuracy  # 4,000 sentences; the full training file reaches more
+    assert pipeline.meta["training"]["fitted_from_counts"] is True
+    assert "loss" not in pipeline.meta["metrics"]["dev"]  # nothing was minimised
+
+
+def test_a_saved_hmm_holds_no_torch_weights_and_predicts_the_same(upos) -> None:
+    pipeline, run = upos
+    files = sorted(p.name for p in (run / "model" / "model").iterdir())
+    assert files == ["config.json", "hmm.safetensors"]
+    loaded = nlpkit.load(run)
+    texts = ["The quick brown fox jumped over the lazy dog .", "Colorless green ideas sleep furiously .", ""]
+    assert [r.tokens.tags for r in loaded.pipe(texts)] == [r.tokens.tags for r in pipeline.pipe(texts)]
+    assert loaded("the dog barked loudly .").tokens.tags == ["DET", "NOUN", "VERB", "ADV", "PUNCT"]
+
+
+def test_evaluate_on_a_saved_hmm_matches_training(upos) -> None:
+    pipeline, run = upos
+    dev = Path(pipeline.meta["config"]["corpus"]["dev"])
+    result = invoke("evaluate", run, dev, "--format", "conllu", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["accuracy"] == pytest.approx(pipeline.meta["metrics"]["dev"]["accuracy"])
+
+
+@pytest.fixture(scope="module")
+def cws(tmp_path_factory, corpus_file):  # type: ignore[no-untyped-def]
+    """A B/M/E/S HMM fitted on 5,000 SXU training sentences (a seeded tenth held out)."""
+    folder = tmp_path_factory.mktemp("cws")
+    train = first_lines(corpus_file("sxu_cws", "train.txt"), folder / "train.txt", 5000)
+    config = {
+        "seed": 1,
+        "task": {"name": "segment", "dev_fraction": 0.1},
+        "corpus": {"train": str(train), "format": "segmented"},
+        "tokenizer": {"name": "char", "graphemes": False},
+        "model": {"name": "hmm", "order": 2, "unknown": "chars"},
+    }
+    return training.train(config, folder / "run", progress=False), folder / "run"
+
+
+def test_an_hmm_segments_real_chinese_and_works_as_a_tokenizer(cws) -> None:
+    pipeline, run = cws
+    assert pipeline.meta["metrics"]["dev"]["f1"] >= 0.70, pipeline.meta["metrics"]["dev"]
+    tokenizer = nlpkit.get_tokenizer(str(run))
+    text = "上海市体育局召开体育宣传工作会议，2026年11月。"
+    words = tokenizer(text)
+    assert "".join(words.texts) == text
+    assert all(text[w.start:w.end] == w.text for w in words)
+
+
+def test_trainer_and_decoder_sections_are_refused_for_a_count_model(tmp_path, samples) -> None:
+    (tmp_path / "train.txt").write_text(samples.segmented(samples.cws_sentences(20, seed=1)), encoding="utf-8")
+    config = {"task": {"name": "segment"}, "corpus": {"train": str(tmp_path / "train.txt"), "format": "segmented"},
+              "tokenizer": {"name": "char", "graphemes": False}, "model": {"name": "hmm"},
+              "trainer": {"name": "torch", "epochs": 3}}
+    with pytest.raises(UsageError, match=r"Model 'hmm' is fitted from counts.*\[trainer\] would be ignored"):
+        training.train(config, tmp_path / "run", progress=False)
+
+
+def test_an_hmm_cannot_classify(tmp_path) -> None:
+    (tmp_path / "train.tsv").write_text("pos\tgood film\nneg\tbad film\n", encoding="utf-8")
+    config = {"task": {"name": "classify"}, "corpus": {"train": str(tmp_path / "train.tsv"), "format": "label-tab-text"},
+              "tokenizer": {"name": "whitespace"}, "model": {"name": "hmm"}}
+    with pytest.raises(UsageError, match="Model 'hmm' cannot do task 'classify'"):
+        training.train(config, tmp_path / "run", progress=False)
+
+
+def test_bad_hmm_options_fail_before_any_data_is_read() -> None:
+    cls = registry("models").get("hmm")
+    with pytest.raises(OptionError):
+        cls("tag", 4, order=3)
+
+
+def test_the_cli_reports_an_hmm_fit(tmp_path, samples) -> None:
+    (tmp_path / "train.txt").write_text(samples.segmented(samples.cws_sentences(60, seed=1)), encoding="utf-8")
+    (tmp_path / "c.toml").write_text(
+        '[task]\nname = "segment"\n[corpus]\ntrain = "train.txt"\nformat = "segmented"\n'
+        '[tokenizer]\nname = "char"\ngraphemes = false\n[model]\nname = "hmm"\nunknown = "chars"\n', encoding="utf-8")
+    result = invoke("train", tmp_path / "c.toml", "-o", tmp_path / "run", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "fitted from counts in" in result.stderr and "learning curve" not in result.stderr
+    bad = invoke("train", tmp_path / "c.toml", "-o", tmp_path / "run2", "--set", "model.order=5")
+    assert_cli_error(bad, 2, "order must be 1")
