@@ -184,6 +184,10 @@ class HMM:
         """log p(w|t) - log p(w) of an unseen word; p(w) does not depend on the tag, so it is left out."""
         if not isinstance(word, str):
             raise InputError(f"tokens must be strings, got {type(word).__name__} {word!r}")
+        if self.unknown == "suffix":
+            lower = self._index.get(word.lower())
+            if lower is not None:  # "Please" at a sentence start reads as "please"; a per-token
+                return self._emissions[lower]  # constant between the two scales changes no path
         for key in _unknown_keys(word, self.unknown, self.max_suffix, self._unknown_index):
             i = self._unknown_index.get(key)
             if i is not None:

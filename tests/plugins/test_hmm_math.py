@@ -357,3 +357,13 @@ def test_the_module_never_imports_torch() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env={**os.environ, "PYTHONPATH": path},
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_an_unseen_capitalised_word_reads_as_its_known_lowercase_form() -> None:
+    from nlpkit_hmm.hmm import HMM
+
+    sentences = [["dogs", "run"], ["cats", "run"], ["Rex", "barks"], ["please", "run"], ["Tom", "run"]]
+    tags = [[0, 1], [0, 1], [2, 1], [3, 1], [2, 1]]  # 0 NOUN, 1 VERB, 2 PROPN, 3 INTJ
+    hmm = HMM(order=1, unknown="suffix")
+    hmm.fit(sentences, tags, 4)
+    assert hmm.decode([["Please", "run"]]) == [[3, 1]]  # not PROPN, which capitals suggest
