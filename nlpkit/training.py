@@ -53,6 +53,9 @@ def train(
     tokenizer, encoder, decoder, trainer = (_build(config, s) for s in ("tokenizer", "encoder", "decoder", "trainer"))
     train_ex, dev_ex, test_ex = load_examples(config.get("corpus", {}), seed)
     train_data, dev_data, labels = task.datasets(train_ex, dev_ex, tokenizer, encoder)
+    if dev_data is None:
+        raise UsageError(f"The '{task.name}' task needs dev data to pick the best model: give [corpus] dev = FILE, "
+                         "or split = [0.9, 0.1] to hold out a seeded tenth of the training file.")
     model = _build_model(config, task, encoder, labels, seed)
     if is_count_model(model):
         result = _fit_counts(model, train_data, output)

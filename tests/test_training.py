@@ -507,3 +507,16 @@ def test_overflowing_update_is_an_nlpkit_error(corpora, tmp_path):
 def test_patience_zero_is_refused(corpora, tmp_path):
     with pytest.raises(OptionError, match="patience"):
         train(classify_config(corpora, patience=0), tmp_path, progress=False)
+
+
+@pytest.mark.parametrize("task", ["classify", "tag"])
+def test_training_without_dev_data_is_refused_before_any_step(corpora, tmp_path, task):
+    config = classify_config(corpora)
+    del config["corpus"]["dev"]
+    if task == "tag":
+        (tmp_path / "t.conll").write_text("The\tDET\ncat\tNOUN\n\nA\tDET\ndog\tNOUN\n", encoding="utf-8")
+        config = {**config, "task": {"name": "tag"}, "corpus": {"train": str(tmp_path / "t.conll"), "format": "conll"},
+                  "tokenizer": {"name": "whitespace"}}
+    with pytest.raises(UsageError, match=f"The '{task}' task needs dev data.*split = \\[0.9, 0.1\\]"):
+        train(config, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run" / "checkpoints").exists()
