@@ -5,7 +5,7 @@
     model-dir/
       pipeline.json        format version, nlpkit version, task, each stage's name and
                            providing plugin and distribution, labels
-      tokenizer/config.json
+      tokenizer/config.json  tokenizer/files/ (copies of the files it reads: user dictionaries)
       encoder/config.json  encoder/vocab.json
       model/config.json    model/weights.safetensors (count models: what they save)
       decoder/config.json
@@ -80,7 +80,8 @@ class Pipeline:
     def _write(self, root: Path) -> None:
         for stage in STAGES:
             (root / stage).mkdir()
-        _write_json(root / "tokenizer" / "config.json", {"name": self.tokenizer.name, "options": self.tokenizer.config()})
+        options = _bundle_files(self.tokenizer, root / "tokenizer")
+        _write_json(root / "tokenizer" / "config.json", {"name": self.tokenizer.name, "options": options})
         _write_json(root / "encoder" / "config.json", {"name": self.encoder.name, "options": self.encoder.config()})
         self.encoder.to_disk(root / "encoder")
         model_config = {"name": self.model.name, "options": self.model.config(),
@@ -132,7 +133,8 @@ def _build(root: Path, spec: dict) -> Pipeline:
     from .vocab import Vocab
 
     classes = {stage: _stage_class(stage, spec) for stage in STAGES}
-    tokenizer = classes["tokenizer"](**_read_json(root / "tokenizer" / "config.json")["options"])
+    options = _read_json(root / "tokenizer" / "config.json")["options"]
+    tokenizer = classes["tokenizer"](**_bundled_files(classes["tokenizer"], options, root / "tokenizer"))
     encoder = classes["encoder"](**_read_json(root / "encoder" / "config.json")["options"])
     encoder.from_disk(root / "encoder")
     model = _load_model(root / "model", classes["model"], encoder)
@@ -142,6 +144,43 @@ def _build(root: Path, spec: dict) -> Pipeline:
     labels = None if spec.get("labels") is None else Vocab.from_json(spec["labels"])
     meta = _read_json(root / "meta.json") if (root / "meta.json").exists() else {}
     return Pipeline(task, tokenizer, encoder, model, decoder, labels, meta)
+
+
+def _bundle_files(tokenizer: Any, folder: Path) -> dict:
+    """The tokenizer's options with each file it reads (``file_options``: user dictionaries)
+    copied into ``folder/files/`` and named relative to ``folder``."""
+    import shutil
+
+    options = tokenizer.config()
+    for name in getattr(tokenizer, "file_options", ()):
+        value = options.get(name)
+        paths = [value] if isinstance(value, str) else list(value or ())
+        copies = []
+        for i, path in enumerate(paths):
+            copy = Path("files") / f"{name}-{i}-{Path(path).name}"
+            (folder / "files").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, folder / copy)
+            copies.append(copy.as_posix())
+        if paths:
+            options[name] = copies[0] if isinstance(value, str) else copies
+    return options
+
+
+def _bundled_files(cls: type, options: dict, folder: Path) -> dict:
+    """Options read back with bundled files named by their place in ``folder`` (a path
+    that is not there, as pipelines from before bundling hold, is kept as it is)."""
+    def place(path: str) -> str:
+        inside = folder / path
+        return str(inside) if not Path(path).is_absolute() and inside.is_file() else path
+
+    options = dict(options)
+    for name in getattr(cls, "file_options", ()):
+        value = options.get(name)
+        if isinstance(value, str):
+            options[name] = place(value)
+        elif value:
+            options[name] = [place(p) for p in value]
+    return options
 
 
 def _load_model(folder: Path, cls: type, encoder: Any) -> Any:

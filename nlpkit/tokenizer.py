@@ -22,6 +22,9 @@ class Tokenizer(Component, ABC):
     #: True when tokens may overlap (jieba's full and search modes); then the
     #: gaps between tokens do not rebuild the text.
     overlapping: bool = False
+    #: Options that name files the tokenizer reads (a path, or a tuple of paths): a saved
+    #: pipeline keeps copies of them, so it still loads after the originals move.
+    file_options: tuple[str, ...] = ()
 
     @abstractmethod
     def tokenize(self, text: str) -> Tokens:

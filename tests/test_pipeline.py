@@ -255,3 +255,25 @@ def test_tagger_round_trip(tagger_run) -> None:
     assert spec["task"] == {"name": "tag", "options": {"field": "upos"}}
     model_config = json.loads((tagger_run / "model" / "model" / "config.json").read_text(encoding="utf-8"))
     assert model_config["head"] == "tag" and model_config["num_outputs"] == 4
+
+
+def test_a_jieba_user_dictionary_travels_with_the_pipeline(tmp_path) -> None:
+    pytest.importorskip("jieba")
+    from nlpkit.registry import registry
+
+    user_dict = tmp_path / "words.txt"
+    user_dict.write_text("云计算平台 100 n\n", encoding="utf-8")
+    expected = registry("tokenizers").get("jieba")(user_dicts=(str(user_dict),))("我们的云计算平台").texts
+    data = tmp_path / "train.tsv"
+    data.write_text("好\t云计算平台很好用\n坏\t这个平台不好用\n", encoding="utf-8")
+    config = small_config({"name": "classify"}, {"train": str(data), "dev": str(data), "format": "label-tab-text"}, "jieba")
+    config["tokenizer"] = {"name": "jieba", "user_dicts": [str(user_dict)]}
+    train(config, tmp_path / "run", device="cpu", progress=False)
+    moved = tmp_path / "moved"
+    shutil.move(str(tmp_path / "run" / "model"), moved)
+    user_dict.unlink()  # the original is gone: the pipeline must hold its own copy
+    saved = json.loads((moved / "tokenizer" / "config.json").read_text(encoding="utf-8"))["options"]
+    assert saved["user_dicts"] == ["files/user_dicts-0-words.txt"]
+    loaded = nlpkit.load(moved)
+    assert "云计算平台" in loaded.tokenizer("我们的云计算平台").texts
+    assert loaded.tokenizer("我们的云计算平台").texts == expected

@@ -34,6 +34,8 @@ class JiebaTokenizer(Tokenizer):
 
     name = "jieba"
 
+    file_options = ("user_dicts", "dictionary")
+
     def __init__(
         self,
         *,
