@@ -1,0 +1,391 @@
+"""Training word2vec (skip-gram or CBOW with negative sampling) on torch tensors.
+
+The recipe is word2vec.c's, as gensim implements it: a vocabulary of the words seen at
+least ``min_count`` times, frequent words dropped at random (``sample``), a window
+shrunk at random for every centre word, ``negative`` noise words per example drawn
+from the unigram distribution raised to 0.75, and plain SGD whose learning rate falls
+linearly from ``alpha`` to ``min_alpha`` over all the words of all epochs.
+
+What differs is how the work is cut: instead of one example at a time, sentences are
+read in chunks of about 50,000 words; numpy turns a chunk into arrays of examples
+(subsampling, windows and noise words for all of it at once); then torch takes one
+SGD step per batch of ``batch_size`` examples: gather the rows, score, and add the
+updates back with ``index_add_``. Within a batch every example sees the weights as
+they were at its start. That is the departure from sequential SGD, and it brings one
+safeguard with it: the few rows used far more often than others in a batch (the most
+frequent words, or every word of a tiny vocabulary) have their summed update scaled
+down (:func:`_row_scales`), where sequential SGD would have corrected itself between
+updates; without it a small vocabulary diverges.
+
+The corpus is a zero-argument callable returning a fresh iterator of token lists, so
+a corpus larger than memory streams from disk: once to count words, once per epoch.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, repeat
+from typing import Literal
+
+import numpy as np
+import torch
+
+from nlpkit.device import resolve_device
+from nlpkit.errors import UsageError
+
+from .vectors import WordVectors
+
+Mode = Literal["skipgram", "cbow"]
+MODES = ("skipgram", "cbow")
+Corpus = Callable[[], Iterable[Sequence[str]]]
+NOISE_EXPONENT = 0.75
+#: Examples per SGD step: (input word, output word) pairs for skip-gram, centre words for CBOW.
+DEFAULT_BATCH_SIZE = {"skipgram": 1024, "cbow": 512}
+_CHUNK_WORDS = 50_000  # corpus words turned into examples at once
+_MAX_NOISE_TABLE = 10_000_000  # slots of the noise table (word2vec.c uses 1e8)
+#: Expected uses of one row in one batch beyond which its summed update is scaled down.
+ROW_UPDATE_CAP = 32.0
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    """What one epoch did; passed to the ``callback`` of :func:`train_word2vec`."""
+
+    epoch: int  #: from 1
+    loss: float  #: mean negative-sampling loss per example over the epoch
+    examples: int  #: skip-gram pairs or CBOW centre words trained on
+    words: int  #: corpus words read (before subsampling)
+    seconds: float
+    alpha: float  #: learning rate at the end of the epoch
+
+
+def train_word2vec(corpus: Corpus, *, mode: Mode = "skipgram", dim: int = 100, window: int = 5,
+                   negative: int = 5, min_count: int = 5, sample: float = 1e-3, epochs: int = 5,
+                   alpha: float = 0.025, min_alpha: float = 0.0001, seed: int = 1, device: str = "cpu",
+                   batch_size: int | None = None, max_vocab: int | None = None, progress: bool = False,
+                   callback: Callable[[EpochStats], None] | None = None) -> WordVectors:
+    """Train word vectors on ``corpus()`` (token lists) and return the input vectors.
+
+    ``batch_size`` defaults to 1024 pairs (skip-gram) or 512 centre words (CBOW);
+    ``max_vocab`` keeps only the most frequent words; words come out most frequent
+    first (ties by string). On CPU the same ``seed`` gives the same vectors.
+    """
+    _check_options(corpus, mode, dim, window, negative, min_count, sample, epochs, alpha, min_alpha,
+                   batch_size, max_vocab)
+    torch_device = resolve_device(device)
+    vocab = Vocabulary.count(corpus, min_count, max_vocab, sample)
+    rng = np.random.default_rng(seed)
+    model = _Model(len(vocab.words), dim, torch_device, rng)
+    trainer = _Trainer(model, vocab, mode, window, negative, batch_size or DEFAULT_BATCH_SIZE[mode], rng,
+                       _Schedule(alpha, min_alpha, epochs * vocab.total))
+    with _progress_bar(progress, epochs * vocab.total) as bar:
+        for epoch in range(1, epochs + 1):
+            bar.set_description(f"word2vec {mode} epoch {epoch}/{epochs}")
+            stats = trainer.epoch(_sentences(corpus), epoch, bar)
+            if callback is not None:
+                callback(stats)
+    return WordVectors(vocab.words, model.w_in.cpu().numpy())
+
+
+def _check_options(corpus: object, mode: str, dim: int, window: int, negative: int, min_count: int,
+                   sample: float, epochs: int, alpha: float, min_alpha: float, batch_size: int | None,
+                   max_vocab: int | None) -> None:
+    if not callable(corpus):
+        raise UsageError("corpus must be a function that returns a fresh iterator of token lists on every "
+                         "call (e.g. lambda: read_sentences(path)); it is called once per epoch.")
+    if mode not in MODES:
+        raise UsageError(f"Unknown word2vec mode '{mode}'; use {' or '.join(MODES)}.")
+    for name, value in (("dim", dim), ("window", window), ("negative", negative), ("min_count", min_count),
+                        ("epochs", epochs), ("batch_size", batch_size or 1), ("max_vocab", max_vocab or 1)):
+        if not isinstance(value, int) or value < 1:
+            raise UsageError(f"{name} must be a positive integer, got {value!r}.")
+    if not 0 <= sample < 1:
+        raise UsageError(f"sample must be in [0, 1) (0 keeps every word; 1e-3 to 1e-5 are usual), got {sample!r}.")
+    if not 0 <= min_alpha <= alpha or alpha <= 0:
+        raise UsageError(f"The learning rate must fall: need 0 <= min_alpha <= alpha, got {min_alpha} and {alpha}.")
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@dataclass
+class Vocabulary:
+    """The words trained on, their counts, and the tables sampling needs."""
+
+    words: list[str]  #: most frequent first, ties by string
+    counts: np.ndarray  #: int64 [V]
+    total: int  #: corpus words, rare ones included (the learning-rate schedule counts these)
+    keep: np.ndarray  #: float64 [V]: probability that an occurrence survives subsampling
+    noise: np.ndarray  #: int32 [T]: word ids in proportion to count ** 0.75
+
+    @classmethod
+    def count(cls, corpus: Corpus, min_count: int, max_vocab: int | None, sample: float) -> Vocabulary:
+        counts, total = _count_words(_sentences(corpus))
+        if total == 0:
+            raise UsageError("The corpus holds no words: corpus() yielded no tokens.")
+        kept = sorted((w for w, n in counts.items() if n >= min_count), key=lambda w: (-counts[w], w))
+        if not kept:
+            top, n = counts.most_common(1)[0]
+            raise UsageError(f"No word occurs min_count={min_count} times or more (the most frequent, '{top}', "
+                             f"occurs {n} times in {total} words); lower min_count or give a larger corpus.")
+        words = kept[:max_vocab]
+        array = np.array([counts[w] for w in words], dtype=np.int64)
+        return cls(words, array, total, _keep_probability(array, sample), _noise_table(array))
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {w: i for i, w in enumerate(self.words)}
+
+
+def _sentences(corpus: Corpus) -> Iterator[Sequence[str]]:
+    sentences = corpus()
+    try:
+        return iter(sentences)
+    except TypeError:
+        raise UsageError("corpus() must return an iterable of token lists; it returned "
+                         f"{type(sentences).__name__}.") from None
+
+
+def _count_words(sentences: Iterable[Sequence[str]]) -> tuple[Counter[str], int]:
+    counts: Counter[str] = Counter()
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            raise UsageError("The corpus yields strings; it must yield lists of tokens (e.g. line.split()).")
+        counts.update(sentence)
+    return counts, sum(counts.values())
+
+
+def _keep_probability(counts: np.ndarray, sample: float) -> np.ndarray:
+    """gensim's (and word2vec.c's) subsampling: keep a word of count ``c`` with probability
+    ``(sqrt(c / t) + 1) * t / c`` (at most 1), ``t = sample * total`` of the vocabulary."""
+    if not sample:
+        return np.ones(len(counts))
+    threshold = sample * counts.sum()
+    return np.minimum(1.0, (np.sqrt(counts / threshold) + 1) * (threshold / counts))
+
+
+def _noise_table(counts: np.ndarray) -> np.ndarray:
+    """A table in which word ``i`` fills a share ``count_i ** 0.75 / sum`` of the slots
+    (word2vec.c's unigram table): a noise word is one random slot, in constant time."""
+    weights = counts.astype(np.float64) ** NOISE_EXPONENT
+    size = int(min(_MAX_NOISE_TABLE, max(100_000, 1000 * len(counts))))
+    ends = np.round(np.cumsum(weights) / weights.sum() * size).astype(np.int64)
+    return np.repeat(np.arange(len(counts), dtype=np.int32), np.diff(ends, prepend=0))
+
+
+# --------------------------------------------------------------------------- examples
+
+
+def _chunks(sentences: Iterable[Sequence[str]], index: dict[str, int]) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """``(ids, sentence numbers, words read)`` for runs of about ``_CHUNK_WORDS`` words;
+    words outside the vocabulary have id -1."""
+    batch: list[Sequence[str]] = []
+    size = 0
+    for sentence in sentences:
+        if not isinstance(sentence, (list, tuple)):
+            sentence = list(sentence)
+        batch.append(sentence)
+        size += len(sentence)
+        if size >= _CHUNK_WORDS:
+            yield _encode(batch, size, index)
+            batch, size = [], 0
+    if batch:
+        yield _encode(batch, size, index)
+
+
+def _encode(batch: list[Sequence[str]], size: int, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray, int]:
+    ids = np.fromiter(map(index.get, chain.from_iterable(batch), repeat(-1)), dtype=np.int64, count=size)
+    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+    return ids, np.repeat(np.arange(len(batch)), lengths), size
+
+
+@dataclass
+class _Windows:
+    """Every (centre, context) position pair of a subsampled chunk, ordered by centre."""
+
+    ids: np.ndarray  #: word ids of the words kept, in text order
+    centre: np.ndarray  #: position of the centre word of each pair
+    context: np.ndarray  #: position of the context word of each pair
+
+
+def _windows(ids: np.ndarray, sentence: np.ndarray, keep: np.ndarray, window: int,
+             rng: np.random.Generator) -> _Windows:
+    """Drop unknown words and subsample the rest (the text closes up, as in word2vec.c),
+    then pair each word with those within its reduced window of 1..``window`` words,
+    never across a sentence boundary."""
+    known = ids >= 0
+    kept = known & (rng.random(len(ids)) < np.where(known, keep[ids], 0))
+    ids, sentence = ids[kept], sentence[kept]
+    n = len(ids)
+    reach = window - rng.integers(0, window, n)  # shape: [n]; word2vec.c's "b"
+    offsets = np.r_[np.arange(-window, 0), np.arange(1, window + 1)]  # shape: [2W]
+    other = np.arange(n)[:, None] + offsets  # shape: [n, 2W]
+    inside = (other >= 0) & (other < n)
+    other = np.where(inside, other, 0)
+    valid = inside & (sentence[other] == sentence[:, None]) & (np.abs(offsets) <= reach[:, None])
+    centre, column = np.nonzero(valid)
+    return _Windows(ids, centre, other[centre, column])
+
+
+# --------------------------------------------------------------------------- model
+
+
+class _Model:
+    """The input and output embedding matrices, updated in place by SGD."""
+
+    def __init__(self, size: int, dim: int, device: torch.device, rng: np.random.Generator) -> None:
+        start = (rng.random((size, dim), dtype=np.float32) * 2 - 1) / dim  # gensim's initialisation
+        self.w_in = torch.from_numpy(start).to(device)
+        self.w_out = torch.zeros(size, dim, device=device)
+        self.device = device
+        self.loss = torch.zeros((), dtype=torch.float64, device=device)
+        self.out_scale: torch.Tensor | None = None  # per output row: see _row_scales
+
+    def output_step(self, hidden: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor,
+                    lr: float) -> torch.Tensor:
+        """One SGD step of the output layer for ``hidden`` [B, D] against ``targets``
+        [B, 1+K] (the true word, then K noise words; ``weight`` 0 drops a noise word that
+        is the true one). Returns the gradient step for ``hidden`` (word2vec.c's neu1e)."""
+        b, k = targets.shape
+        rows = self.w_out.index_select(0, targets.reshape(-1)).view(b, k, -1)  # shape: [B, 1+K, D]
+        score = (rows * hidden.unsqueeze(1)).sum(2)  # shape: [B, 1+K]; faster than bmm for these shapes
+        score[:, 1:].neg_()  # now every term's loss is -log sigmoid(score)
+        self.loss += -(torch.nn.functional.logsigmoid(score) * weight).sum(dtype=torch.float64)
+        g = torch.sigmoid(score.neg_()).mul_(weight).mul_(lr)  # 1 - sigmoid(true), sigmoid(noise)
+        g[:, 1:].neg_()  # shape: [B, 1+K]: (label - sigmoid(score)) * lr
+        step = torch.bmm(g.unsqueeze(1), rows).squeeze(1)  # shape: [B, D]
+        if self.out_scale is not None:
+            g = g * self.out_scale[targets]
+        self.w_out.index_add_(0, targets.reshape(-1), (g.unsqueeze(2) * hidden.unsqueeze(1)).view(b * k, -1))
+        return step
+
+
+@dataclass
+class _Schedule:
+    """The learning rate, falling linearly with the corpus words read."""
+
+    alpha: float
+    min_alpha: float
+    total: int
+
+    def at(self, words: float) -> float:
+        return max(self.min_alpha, self.alpha - (self.alpha - self.min_alpha) * words / self.total)
+
+
+# --------------------------------------------------------------------------- training loop
+
+
+class _Trainer:
+    def __init__(self, model: _Model, vocab: Vocabulary, mode: str, window: int, negative: int,
+                 batch_size: int, rng: np.random.Generator, schedule: _Schedule) -> None:
+        self.model, self.vocab, self.mode, self.window = model, vocab, mode, window
+        self.negative, self.batch_size, self.rng, self.schedule = negative, batch_size, rng, schedule
+        self.index = vocab.index
+        self.words_done = 0
+        out_scale, in_scale = _row_scales(vocab, mode, window, negative, batch_size)
+        model.out_scale = _tensor_or_none(out_scale, model.device)
+        self.in_scale = _tensor_or_none(in_scale, model.device)
+
+    def epoch(self, sentences: Iterable[Sequence[str]], number: int, bar) -> EpochStats:  # type: ignore[no-untyped-def]
+        start, words, examples = time.perf_counter(), 0, 0
+        self.model.loss.zero_()
+        for ids, sentence, size in _chunks(sentences, self.index):
+            found = _windows(ids, sentence, self.vocab.keep, self.window, self.rng)
+            examples += (self._skipgram if self.mode == "skipgram" else self._cbow)(found, size)
+            self.words_done += size
+            words += size
+            bar.update(size)
+        if words == 0:
+            raise UsageError(f"corpus() yielded no words in epoch {number}; it must return a fresh iterator "
+                             "on every call (a generator function, not a generator).")
+        loss = self.model.loss.item() / max(examples, 1)
+        return EpochStats(number, loss, examples, words, time.perf_counter() - start,
+                          self.schedule.at(self.words_done))
+
+    def _noise(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``[true, noise...]`` ids [N, 1+K] and weights (0 where noise drew the true word)."""
+        table = self.vocab.noise
+        noise = table[self.rng.integers(0, len(table), (len(targets), self.negative))]
+        all_targets = np.concatenate([targets[:, None], noise], axis=1)
+        weight = np.ones(all_targets.shape, dtype=np.float32)
+        weight[:, 1:] = noise != targets[:, None]
+        return all_targets, weight
+
+    def _lr(self, size: int, done: int, total: int) -> float:
+        return self.schedule.at(self.words_done + size * done / max(total, 1))
+
+    def _skipgram(self, found: _Windows, size: int) -> int:
+        """word2vec.c's skip-gram: the context word's input vector predicts the centre word."""
+        inputs = found.ids[found.context]
+        targets, weight = self._noise(found.ids[found.centre])
+        model, device, n = self.model, self.model.device, len(inputs)
+        inputs_t, targets_t = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
+        weight_t = torch.from_numpy(weight).to(device)
+        for s in range(0, n, self.batch_size):
+            batch = slice(s, s + self.batch_size)
+            rows = inputs_t[batch]
+            hidden = model.w_in.index_select(0, rows)
+            step = model.output_step(hidden, targets_t[batch], weight_t[batch], self._lr(size, s, n))
+            if self.in_scale is not None:
+                step.mul_(self.in_scale[rows].unsqueeze(1))
+            model.w_in.index_add_(0, rows, step)
+        return n
+
+    def _cbow(self, found: _Windows, size: int) -> int:
+        """word2vec.c's CBOW: the mean of the context words' input vectors predicts the centre
+        word, and every context word gets the whole gradient step."""
+        first = np.flatnonzero(np.diff(found.centre, prepend=-1))  # pairs are ordered by centre
+        centres, bounds = found.centre[first], np.r_[first, len(found.centre)]
+        targets, weight = self._noise(found.ids[centres])
+        model, device, n = self.model, self.model.device, len(centres)
+        context_t = torch.from_numpy(found.ids[found.context]).to(device)
+        row_t = torch.from_numpy(np.repeat(np.arange(n), np.diff(bounds))).to(device)
+        count_t = torch.from_numpy(np.diff(bounds).astype(np.float32)).to(device)
+        targets_t, weight_t = torch.from_numpy(targets).to(device), torch.from_numpy(weight).to(device)
+        for s in range(0, n, self.batch_size):
+            e = min(s + self.batch_size, n)
+            context, rows = context_t[bounds[s]:bounds[e]], row_t[bounds[s]:bounds[e]] - s
+            hidden = torch.zeros(e - s, model.w_in.shape[1], device=device)
+            hidden.index_add_(0, rows, model.w_in.index_select(0, context)).div_(count_t[s:e, None])
+            step = model.output_step(hidden, targets_t[s:e], weight_t[s:e], self._lr(size, s, n)).index_select(0, rows)
+            if self.in_scale is not None:
+                step.mul_(self.in_scale[context].unsqueeze(1))
+            model.w_in.index_add_(0, context, step)
+        return n
+
+
+def _row_scales(vocab: Vocabulary, mode: str, window: int, negative: int,
+                batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Factors (at most 1) for the summed update of each output and input row.
+
+    Sequential SGD corrects itself between the updates of a row; a batch cannot: a
+    row used ``n`` times in one batch gets ``n`` updates computed from the same stale
+    values, which diverges once ``n`` is large (a small vocabulary, or ``the`` as a
+    noise word). A row expected more than :data:`ROW_UPDATE_CAP` times per batch has its
+    summed update scaled to that many uses; the other rows (all but the most frequent
+    words of a real corpus) get exactly the SGD update.
+    """
+    kept = vocab.counts * vocab.keep
+    share = kept / kept.sum()  # of the words that survive subsampling
+    noise = np.bincount(vocab.noise, minlength=len(share)) / len(vocab.noise)
+    contexts = 1 if mode == "skipgram" else window + 1  # input rows per example (CBOW: about)
+    out_uses = batch_size * (share + negative * noise)
+    in_uses = batch_size * contexts * share
+    return np.minimum(1.0, ROW_UPDATE_CAP / out_uses), np.minimum(1.0, ROW_UPDATE_CAP / in_uses)
+
+
+def _tensor_or_none(scale: np.ndarray, device: torch.device) -> torch.Tensor | None:
+    return None if scale.min() >= 1.0 else torch.from_numpy(scale.astype(np.float32)).to(device)
+
+
+def _progress_bar(show: bool, total: int):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(total=total, disable=not show, unit="word", unit_scale=True, desc="word2vec", file=sys.stderr,
+                smoothing=0.1)
+
+
