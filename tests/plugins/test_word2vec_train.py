@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import copy
 import random
-import sys
 import weakref
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins"))  # before the plugin is registered
-
 from nlpkit_word2vec import train as train_module
 from nlpkit_word2vec.train import EpochStats, Vocabulary, train_word2vec
 from nlpkit_word2vec.vectors import WordVectors

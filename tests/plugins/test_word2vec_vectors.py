@@ -4,14 +4,10 @@ gensim ships); then every kind of damaged file."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins"))  # before the plugin is registered
-
 from nlpkit_word2vec import vectors as vectors_module
 from nlpkit_word2vec.vectors import WordVectors
 
