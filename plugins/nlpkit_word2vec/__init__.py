@@ -7,7 +7,25 @@
   numpy only.
 * :mod:`nlpkit_word2vec.train` trains them (:func:`~nlpkit_word2vec.train.train_word2vec`)
   on a corpus streamed from disk once per epoch, batched on torch tensors, on any device.
-
-The plugin registers no components yet; the word2vec encoder and the CLI command that
-use these modules are registered separately.
+* :mod:`nlpkit_word2vec.encoder` is the ``word2vec`` encoder: a model's word embedding
+  starts from trained vectors (frozen or fine-tuned).
+* :mod:`nlpkit_word2vec.cli` is ``nlpkit word2vec train|similar|analogy|evaluate``.
 """
+
+from __future__ import annotations
+
+from nlpkit import hookimpl
+
+
+@hookimpl
+def register_encoders(register):  # type: ignore[no-untyped-def]
+    from .encoder import Word2VecEncoder
+
+    register(Word2VecEncoder)
+
+
+@hookimpl
+def register_commands(cli):  # type: ignore[no-untyped-def]
+    from .cli import word2vec
+
+    cli.add_command(word2vec)

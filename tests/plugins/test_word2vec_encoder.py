@@ -1,0 +1,134 @@
+"""The ``word2vec`` encoder (embeddings that start from trained vectors) and the
+``nlpkit word2vec`` commands."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from nlpkit_word2vec.vectors import WordVectors
+
+import nlpkit
+from nlpkit import training
+from nlpkit.errors import OptionError
+from nlpkit.registry import registry
+from nlpkit.testing import assert_cli_error, invoke
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+WORDS = ["good", "great", "fine", "bad", "awful", "poor", "film", "plot"]
+
+
+@pytest.fixture
+def vector_file(tmp_path):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    path = tmp_path / "vectors.txt"
+    WordVectors(WORDS, rng.normal(size=(len(WORDS), 6)).astype(np.float32)).save(path)
+    return path
+
+
+def encoder(**options):  # type: ignore[no-untyped-def]
+    return registry("encoders").get("word2vec")(**options)
+
+
+def test_rows_start_from_the_file_and_unknown_rows_stay_random(vector_file) -> None:
+    loaded = WordVectors.load(vector_file)
+    enc = encoder(vectors=str(vector_file), extend_vocab=False)
+    enc.fit([["good", "film", "zebra"], ["bad", "plot"]])
+    assert enc.dim == 6 and "great" not in enc.fitted
+    weight = enc.embedding().weight.detach().numpy()
+    for word in ("good", "film", "bad", "plot"):
+        np.testing.assert_array_equal(weight[enc.fitted.index[word]], loaded.vector(word))
+    assert not np.allclose(weight[enc.fitted.index["zebra"]], 0)  # random, not from the file
+    assert enc.initialised_share == pytest.approx(4 / len(enc.fitted))
+
+
+def test_extend_vocab_gives_the_files_other_words_their_rows(vector_file) -> None:
+    enc = encoder(vectors=str(vector_file))
+    enc.fit([["good", "film"]])
+    assert all(w in enc.fitted for w in WORDS)
+    assert enc.fitted.items[4:6] == ["film", "good"]  # training words first
+    capped = encoder(vectors=str(vector_file), max_size=4)
+    capped.fit([["good", "film"]])
+    assert len(capped.fitted) - len(capped.fitted.specials) == 4
+
+
+def test_freeze_keeps_the_vectors_fixed_and_options_are_checked(vector_file) -> None:
+    enc = encoder(vectors=str(vector_file), freeze=True)
+    enc.fit([["good"]])
+    assert not enc.embedding().weight.requires_grad
+    with pytest.raises(OptionError, match="needs vectors = FILE"):
+        encoder()
+    wrong = encoder(vectors=str(vector_file), dim=7)
+    with pytest.raises(OptionError, match="holds 6-wide vectors"):
+        wrong.fit([["good"]])
+
+
+def test_a_trained_pipeline_needs_the_vectors_file_no_more(vector_file, tmp_path) -> None:
+    rows = ["pos\tgood film", "pos\tgreat plot", "neg\tbad film", "neg\tawful plot", "pos\tfine film", "neg\tpoor plot"]
+    data = tmp_path / "train.tsv"
+    data.write_text("\n".join(rows * 4) + "\n", encoding="utf-8")
+    config = {
+        "seed": 1, "task": {"name": "classify"},
+        "corpus": {"train": str(data), "dev": str(data), "format": "label-tab-text"},
+        "tokenizer": {"name": "whitespace"},
+        "encoder": {"name": "word2vec", "vectors": str(vector_file), "freeze": True},
+        "model": {"name": "gru", "hidden_size": 8},
+        "trainer": {"name": "torch", "epochs": 3, "batch_size": 4, "lr": 0.02},
+    }
+    pipeline = training.train(config, tmp_path / "run", device="cpu", progress=False)
+    weight = pipeline.model.embedding.weight.detach().numpy()
+    loaded_vectors = WordVectors.load(vector_file)
+    np.testing.assert_array_equal(weight[pipeline.encoder.fitted.index["awful"]], loaded_vectors.vector("awful"))
+    shutil.move(str(vector_file), str(tmp_path / "elsewhere.txt"))
+    again = nlpkit.load(tmp_path / "run")
+    texts = ["good plot", "awful film", "poor"]
+    assert [r.label for r in again.pipe(texts)] == [r.label for r in pipeline.pipe(texts)]
+    assert torch.equal(again.model.embedding.weight, pipeline.model.embedding.weight)
+
+
+# -- the commands -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def corpus(tmp_path):  # type: ignore[no-untyped-def]
+    """Two topics whose words co-occur only with each other."""
+    rng = np.random.default_rng(1)
+    animals, tools = ["cat", "dog", "cow", "pig"], ["saw", "drill", "hammer", "wrench"]
+    lines = [" ".join(rng.choice(animals if i % 2 else tools, size=8)) for i in range(600)]
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_train_similar_analogy_and_evaluate_commands(corpus, tmp_path) -> None:
+    out = tmp_path / "v.bin"
+    result = invoke("word2vec", "train", corpus, "-o", out, "--dim", 16, "--min-count", 1, "--epochs", 5, "--sample", 0,
+                    "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert "Wrote 8 vectors of 16 dimensions" in result.stderr
+    vectors = WordVectors.load(out, binary=True)
+    assert vectors.similarity("cat", "dog") > vectors.similarity("cat", "saw") + 0.3
+    similar = invoke("word2vec", "similar", out, "cat", "--topn", 3)
+    assert similar.exit_code == 0 and set(similar.stdout.split()[1::2]) <= {"dog", "cow", "pig"}
+    analogy = invoke("word2vec", "analogy", out, "cat", "dog", "saw", "--topn", 1)
+    assert analogy.exit_code == 0 and analogy.stdout.split()[0] in {"drill", "hammer", "wrench"}
+    (tmp_path / "pairs.tsv").write_text("cat\tdog\t9\ncat\tsaw\t1\ndrill\thammer\t8\npig\twrench\t0.5\n", encoding="utf-8")
+    scored = invoke("word2vec", "evaluate", out, "--similarity", tmp_path / "pairs.tsv")
+    assert scored.exit_code == 0 and "spearman" in scored.stdout
+    assert float(scored.stdout.split("spearman ")[1].split()[0]) == pytest.approx(
+        vectors.evaluate_similarity(tmp_path / "pairs.tsv").spearman)
+
+
+def test_command_errors_are_one_line(corpus, tmp_path) -> None:
+    out = tmp_path / "v.txt"
+    assert invoke("word2vec", "train", corpus, "-o", out, "--min-count", 1, "--epochs", 1, "--no-progress",
+                  "--device", "cpu").exit_code == 0
+    assert_cli_error(invoke("word2vec", "similar", out, "catt"), 2, "'catt' is not in the vocabulary", "'cat'")
+    assert_cli_error(invoke("word2vec", "train", corpus, "-o", out, "--min-count", 10**6, "--no-progress"), 2,
+                     "No word occurs min_count=1000000 times", "'wrench', occurs 649 times")
+    assert_cli_error(invoke("word2vec", "evaluate", out), 2, "--similarity FILE")
+    (tmp_path / "bad.txt").write_text("2 3\ncat 1 2 3\ndog 1 2\n", encoding="utf-8")
+    assert_cli_error(invoke("word2vec", "similar", tmp_path / "bad.txt", "cat"), 1, "bad.txt:3:", "has 2 values, the header says 3")
