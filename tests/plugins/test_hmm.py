@@ -106,7 +106,8 @@ def test_trainer_and_decoder_sections_are_refused_for_a_count_model(tmp_path, sa
 
 def test_an_hmm_cannot_classify(tmp_path) -> None:
     (tmp_path / "train.tsv").write_text("pos\tgood film\nneg\tbad film\n", encoding="utf-8")
-    config = {"task": {"name": "classify"}, "corpus": {"train": str(tmp_path / "train.tsv"), "format": "label-tab-text"},
+    corpus = {"train": str(tmp_path / "train.tsv"), "dev": str(tmp_path / "train.tsv"), "format": "label-tab-text"}
+    config = {"task": {"name": "classify"}, "corpus": corpus,
               "tokenizer": {"name": "whitespace"}, "model": {"name": "hmm"}}
     with pytest.raises(UsageError, match="Model 'hmm' cannot do task 'classify'"):
         training.train(config, tmp_path / "run", progress=False)
