@@ -22,6 +22,7 @@ segmented) with both and prints the nearest neighbours of a few words.
 
     python benchmarks/bench_word2vec.py --max-words 100000 --epochs 1 --no-chinese
     python benchmarks/bench_word2vec.py --json benchmarks/out/word2vec.json
+    python benchmarks/bench_word2vec.py --write-corpus runs/english.txt   # the corpus as a file
 """
 
 from __future__ import annotations
@@ -58,7 +59,11 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, help="nlpkit's examples per SGD step (default: its own)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-chinese", action="store_true", help="skip the Chinese neighbours")
+    parser.add_argument("--write-corpus", metavar="FILE",
+                        help="only write the English corpus to FILE, one sentence per line (for nlpkit word2vec train)")
     args = parser.parse_args()
+    if args.write_corpus:
+        return write_corpus(english_corpus(args.max_words), args.write_corpus)
 
     import torch
 
@@ -86,6 +91,16 @@ def main() -> int:
 
 
 # --------------------------------------------------------------------------- corpora
+
+
+def write_corpus(sentences: list[list[str]], path: str) -> int:
+    """The corpus as text, tokens separated by spaces, written atomically."""
+    from nlpkit.io import atomic_write
+
+    with atomic_write(path) as out:
+        out.writelines(" ".join(tokens) + "\n" for tokens in sentences)
+    print(f"wrote {_count(sentences):,} words in {len(sentences):,} sentences to {path}")
+    return 0
 
 
 def english_corpus(max_words: int | None) -> list[list[str]]:
