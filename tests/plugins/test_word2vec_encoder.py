@@ -132,3 +132,21 @@ def test_command_errors_are_one_line(corpus, tmp_path) -> None:
     assert_cli_error(invoke("word2vec", "evaluate", out), 2, "--similarity FILE")
     (tmp_path / "bad.txt").write_text("2 3\ncat 1 2 3\ndog 1 2\n", encoding="utf-8")
     assert_cli_error(invoke("word2vec", "similar", tmp_path / "bad.txt", "cat"), 1, "bad.txt:3:", "has 2 values, the header says 3")
+
+
+def test_the_conll2003_word2vec_config_differs_only_in_the_encoder() -> None:
+    from pathlib import Path
+
+    from nlpkit.config import load_config
+    from nlpkit.errors import InputError
+
+    root = Path(__file__).resolve().parents[2] / "configs"
+    try:
+        base, w2v = (load_config(root / name) for name in ("ner-conll2003.toml", "ner-conll2003-w2v.toml"))
+    except InputError as exc:
+        if "not found" in str(exc):
+            pytest.skip(str(exc))
+        raise
+    extra = {"name": "word2vec", "vectors": "runs/english-vectors.bin", "lowercase": True}
+    assert w2v["encoder"] == {**base["encoder"], **extra}
+    assert {**w2v, "encoder": None} == {**base, "encoder": None}
