@@ -134,7 +134,7 @@ def test_command_errors_are_one_line(corpus, tmp_path) -> None:
     assert_cli_error(invoke("word2vec", "similar", tmp_path / "bad.txt", "cat"), 1, "bad.txt:3:", "has 2 values, the header says 3")
 
 
-def test_the_conll2003_word2vec_config_differs_only_in_the_encoder() -> None:
+def test_the_conll2003_word2vec_config_differs_only_in_the_encoder_and_schedule() -> None:
     from pathlib import Path
 
     from nlpkit.config import load_config
@@ -149,4 +149,5 @@ def test_the_conll2003_word2vec_config_differs_only_in_the_encoder() -> None:
         raise
     extra = {"name": "word2vec", "vectors": "runs/english-vectors.bin", "lowercase": True}
     assert w2v["encoder"] == {**base["encoder"], **extra}
-    assert {**w2v, "encoder": None} == {**base, "encoder": None}
+    assert w2v["trainer"] == {**base["trainer"], "schedule": "plateau", "patience": 6}
+    assert {**w2v, "encoder": None, "trainer": None} == {**base, "encoder": None, "trainer": None}
