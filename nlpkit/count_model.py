@@ -50,12 +50,8 @@ class CountModel(Component):
         """Called once after construction with the label names in id order. Nothing by default."""
 
     def to(self, device: Any) -> CountModel:
-        """Count models run on the CPU with numpy: moving them is a no-op."""
+        """Count models run on the CPU with numpy: moving them (``Pipeline.to``) is a no-op."""
         return self
-
-    @property
-    def training(self) -> bool:
-        return False
 
 
 def is_count_model(model: Any) -> bool:
