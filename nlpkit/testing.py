@@ -180,6 +180,18 @@ def invoke(*args: object, input: str | None = None) -> Any:
     return CliRunner().invoke(cli, [str(a) for a in args], input=input)
 
 
+def train_config(folder: Any, config: str, *args: object) -> Any:
+    """Write ``config`` (TOML) to ``FOLDER/config.toml``, run ``nlpkit train`` on it into
+    ``FOLDER/run`` on the CPU (plus ``args``), assert it succeeded, and return the run folder."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    (folder / "config.toml").write_text(config, encoding="utf-8")
+    result = invoke("train", folder / "config.toml", "-o", folder / "run", "--device", "cpu", *args)
+    assert result.exit_code == 0, result.output
+    return folder / "run"
+
+
 def assert_cli_error(result: Any, exit_code: int, *fragments: str) -> str:
     """Check a CLI failure the way users see it: the exit code, exactly one ``Error:`` line
     on stderr holding every fragment, and no traceback. Returns that line."""

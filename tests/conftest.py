@@ -60,3 +60,46 @@ def samples():  # type: ignore[no-untyped-def]
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """The run folder of a one-step classifier: any pipeline that is not a tagger or a
+    language model, for the errors that other pipelines get."""
+    from nlpkit.testing import train_config
+
+    folder = tmp_path_factory.mktemp("tiny-classifier")
+    (folder / "train.tsv").write_text("a\tx y\nb\ty z\n" * 4, encoding="utf-8")
+    return train_config(folder, """
+        [task]
+        name = "classify"
+        [corpus]
+        train = "train.tsv"
+        format = "label-tab-text"
+        split = [0.5, 0.5]
+        [tokenizer]
+        name = "whitespace"
+        [model]
+        name = "gru"
+        hidden_size = 4
+        [trainer]
+        name = "torch"
+        max_steps = 1
+    """)
+
+
+@pytest.fixture(scope="session")
+def repo_config() -> Callable[[str], dict]:
+    """``repo_config("ner-conll2003.toml")``: a config of the repository's configs/ folder,
+    loaded and validated; skips when the corpora it names are absent."""
+    from nlpkit.config import load_config
+
+    def load(name: str) -> dict:
+        try:
+            return load_config(Path(__file__).resolve().parents[1] / "configs" / name)
+        except InputError as exc:
+            if "not found" in str(exc):
+                pytest.skip(str(exc))
+            raise
+
+    return load

@@ -14,25 +14,19 @@ import pytest
 import nlpkit
 from nlpkit.errors import InputError, OptionError, UsageError
 from nlpkit.pipeline_tokenizer import PipelineTokenizer
-from nlpkit.testing import invoke
+from nlpkit.testing import train_config
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 TEXTS = ["我今天去北京。", "老师 喜欢看电影", "", "朋友们明天参观人民公园。"]
 
 
-def train(folder: Path, config: str) -> Path:
-    (folder / "config.toml").write_text(config, encoding="utf-8")
-    result = invoke("train", folder / "config.toml", "-o", folder / "run", "--device", "cpu")
-    assert result.exit_code == 0, result.output
-    return folder / "run"
-
 
 @pytest.fixture(scope="module")
 def segmenter(tmp_path_factory, samples) -> Path:
     folder = tmp_path_factory.mktemp("segmenter")
     (folder / "train.txt").write_text(samples.segmented(samples.cws_sentences(60, seed=1)), encoding="utf-8")
-    return train(folder, """
+    return train_config(folder, """
         seed = 1
         [task]
         name = "segment"
@@ -59,27 +53,6 @@ def segmenter(tmp_path_factory, samples) -> Path:
         lr = 0.03
     """)
 
-
-@pytest.fixture(scope="module")
-def classifier(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("classifier")
-    (folder / "train.tsv").write_text("a\tx y\nb\ty z\n" * 4)
-    return train(folder, """
-        [task]
-        name = "classify"
-        [corpus]
-        train = "train.tsv"
-        format = "label-tab-text"
-        split = [0.5, 0.5]
-        [tokenizer]
-        name = "whitespace"
-        [model]
-        name = "gru"
-        hidden_size = 4
-        [trainer]
-        name = "torch"
-        max_steps = 1
-    """)
 
 
 def test_a_segment_pipeline_tokenizes_with_exact_offsets(segmenter) -> None:
@@ -108,9 +81,9 @@ def test_it_pickles_by_its_options(segmenter) -> None:
     assert copy.tokenize_batch(TEXTS) == tokenizer.tokenize_batch(TEXTS)
 
 
-def test_a_classifier_folder_is_not_a_tokenizer(classifier) -> None:
+def test_a_classifier_folder_is_not_a_tokenizer(tiny_classifier) -> None:
     with pytest.raises(UsageError, match="holds a 'classify' pipeline, which does not split text into words"):
-        nlpkit.get_tokenizer(str(classifier))
+        nlpkit.get_tokenizer(str(tiny_classifier))
 
 
 def test_a_folder_without_a_pipeline(tmp_path) -> None:

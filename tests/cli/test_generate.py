@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nlpkit.testing import assert_cli_error as assert_error
-from nlpkit.testing import invoke
+from nlpkit.testing import invoke, train_config
 
 SENTENCES = ["the cat sat", "a dog ran", "the dog sat", "a cat ran"]
 SEPARATOR = "-" * 40
@@ -19,19 +19,13 @@ SEPARATOR = "-" * 40
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def train(folder: Path, config: str) -> Path:
-    (folder / "config.toml").write_text(config, encoding="utf-8")
-    result = invoke("train", folder / "config.toml", "-o", folder / "run", "--device", "cpu")
-    assert result.exit_code == 0, result.output
-    return folder / "run"
-
 
 @pytest.fixture(scope="module")
 def language_model(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("lm")
     rng = random.Random(0)
     (folder / "text.txt").write_text("\n".join(rng.choice(SENTENCES) for _ in range(120)) + "\n")
-    return train(folder, """
+    return train_config(folder, """
         seed = 1
         [task]
         name = "generate"
@@ -55,25 +49,6 @@ def language_model(tmp_path_factory) -> Path:
         lr = 0.02
     """)
 
-
-@pytest.fixture(scope="module")
-def classifier(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("classifier")
-    (folder / "train.tsv").write_text("a\txx\nb\tyy\n" * 4)
-    return train(folder, """
-        [task]
-        name = "classify"
-        [corpus]
-        train = "train.tsv"
-        format = "label-tab-text"
-        split = [0.5, 0.5]
-        [model]
-        name = "gru"
-        hidden_size = 4
-        [trainer]
-        name = "torch"
-        epochs = 1
-    """)
 
 
 def generated(result) -> str:
@@ -118,9 +93,9 @@ def test_cli_samples_equal_the_python_api(language_model):
     assert generated(result) == expected
 
 
-def test_a_classifier_cannot_generate(classifier):
-    assert_error(invoke("generate", classifier, "--max-length", 5), 2, "'classify' pipeline cannot generate text")
-    assert_error(invoke("generate", classifier, "--temperature", 1, "--seed", 1), 2, "cannot generate text")
+def test_a_classifier_cannot_generate(tiny_classifier):
+    assert_error(invoke("generate", tiny_classifier, "--max-length", 5), 2, "'classify' pipeline cannot generate text")
+    assert_error(invoke("generate", tiny_classifier, "--temperature", 1, "--seed", 1), 2, "cannot generate text")
 
 
 def test_not_a_pipeline(tmp_path):

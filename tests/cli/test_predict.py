@@ -14,16 +14,10 @@ import pytest
 import torch
 
 from nlpkit.testing import assert_cli_error as assert_error
-from nlpkit.testing import invoke
+from nlpkit.testing import invoke, train_config
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-
-def train(folder: Path, config: str, *args) -> Path:
-    (folder / "config.toml").write_text(config, encoding="utf-8")
-    result = invoke("train", folder / "config.toml", "-o", folder / "run", "--device", "cpu", *args)
-    assert result.exit_code == 0, result.output
-    return folder / "run"
 
 
 def rule_lines(n: int, seed: int) -> list[str]:
@@ -42,7 +36,7 @@ def classifier(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("classifier")
     (folder / "train.tsv").write_text("\n".join(rule_lines(160, 1)) + "\n")
     (folder / "dev.tsv").write_text("\n".join(rule_lines(40, 2)) + "\n")
-    return train(folder, """
+    return train_config(folder, """
         [task]
         name = "classify"
         [corpus]
@@ -77,7 +71,7 @@ def tagger(tmp_path_factory) -> Path:
         words = [rng.choice(["the", "a", "one", "two"]), rng.choice(["cat", "dog"]), rng.choice(["runs", "sleeps"])]
         sentences.append("".join(f"{w}\t{TAGS[w]}\n" for w in words))
     (folder / "train.conll").write_text("\n".join(sentences))
-    return train(folder, """
+    return train_config(folder, """
         [task]
         name = "tag"
         [corpus]
@@ -105,7 +99,7 @@ def tagger(tmp_path_factory) -> Path:
 def language_model(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("lm")
     (folder / "text.txt").write_text("abcabcabc\n" * 20)
-    return train(folder, """
+    return train_config(folder, """
         [task]
         name = "generate"
         block_size = 8
@@ -257,7 +251,7 @@ def recogniser(tmp_path_factory, samples) -> Path:
     folder = tmp_path_factory.mktemp("ner")
     (folder / "train.conll").write_text(samples.conll(samples.ner_sentences(60, seed=1)))
     (folder / "dev.conll").write_text(samples.conll(samples.ner_sentences(20, seed=2)))
-    return train(folder, CRF + """
+    return train_config(folder, CRF + """
         [task]
         name = "ner"
         [corpus]
@@ -273,7 +267,7 @@ def recogniser(tmp_path_factory, samples) -> Path:
 def segmenter(tmp_path_factory, samples) -> Path:
     folder = tmp_path_factory.mktemp("segment")
     (folder / "train.txt").write_text(samples.segmented(samples.cws_sentences(80, seed=1)), encoding="utf-8")
-    return train(folder, CRF + """
+    return train_config(folder, CRF + """
         [task]
         name = "segment"
         [corpus]

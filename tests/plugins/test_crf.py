@@ -374,17 +374,8 @@ def test_viterbi_with_a_softmax_tagger_stops_training_before_it_starts(tmp_path)
 # -- the CoNLL-2003 configs -------------------------------------------------------------
 
 
-def test_the_conll2003_configs_validate_and_differ_only_in_the_crf():
-    from nlpkit.config import load_config
-    from nlpkit.errors import InputError
-
-    root = Path(__file__).resolve().parents[2] / "configs"
-    try:
-        crf, plain = (load_config(root / name) for name in ("ner-conll2003.toml", "conll2003-bilstm.toml"))
-    except InputError as exc:
-        if "not found" in str(exc):
-            pytest.skip(str(exc))
-        raise
+def test_the_conll2003_configs_validate_and_differ_only_in_the_crf(repo_config):
+    crf, plain = repo_config("ner-conll2003.toml"), repo_config("conll2003-bilstm.toml")
     assert crf["task"] == {"name": "ner", "scheme": "IOB2", "field": "ner"} and crf["corpus"]["format"] == "conll"
     assert (crf["model"].pop("name"), crf["model"].pop("scheme"), crf["decoder"]) == ("bilstm-crf", "IOB2", {"name": "viterbi"})
     assert (plain["model"].pop("name"), plain["decoder"]) == ("bilstm", {"name": "argmax"})

@@ -134,19 +134,8 @@ def test_command_errors_are_one_line(corpus, tmp_path) -> None:
     assert_cli_error(invoke("word2vec", "similar", tmp_path / "bad.txt", "cat"), 1, "bad.txt:3:", "has 2 values, the header says 3")
 
 
-def test_the_conll2003_word2vec_config_differs_only_in_the_encoder_and_schedule() -> None:
-    from pathlib import Path
-
-    from nlpkit.config import load_config
-    from nlpkit.errors import InputError
-
-    root = Path(__file__).resolve().parents[2] / "configs"
-    try:
-        base, w2v = (load_config(root / name) for name in ("ner-conll2003.toml", "ner-conll2003-w2v.toml"))
-    except InputError as exc:
-        if "not found" in str(exc):
-            pytest.skip(str(exc))
-        raise
+def test_the_conll2003_word2vec_config_differs_only_in_the_encoder_and_schedule(repo_config) -> None:
+    base, w2v = repo_config("ner-conll2003.toml"), repo_config("ner-conll2003-w2v.toml")
     extra = {"name": "word2vec", "vectors": "runs/english-vectors.bin", "lowercase": True}
     assert w2v["encoder"] == {**base["encoder"], **extra}
     assert w2v["trainer"] == {**base["trainer"], "schedule": "plateau", "patience": 6}
