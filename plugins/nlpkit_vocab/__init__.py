@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from nlpkit import hookimpl
 from nlpkit.encoder import Encoder
 from nlpkit.errors import OptionError, UsageError
 from nlpkit.vocab import BOS, EOS, PAD, UNK, Vocab
+
+if TYPE_CHECKING:
+    from .lexicon import Lexicon
 
 
 class VocabEncoder(Encoder):
@@ -27,7 +31,13 @@ class VocabEncoder(Encoder):
       2016): an unseen word still has a spelling, a suffix and a capital letter;
     - ``bigram_dim > 0``: for character-level Chinese tasks, the bigrams each token
       forms with its left and right neighbours (``<bos>``/``<eos>`` at the ends), each
-      ``bigram_dim`` wide (Chen et al. 2015, Zhang & Yang 2018).
+      ``bigram_dim`` wide (Chen et al. 2015, Zhang & Yang 2018);
+    - ``lexicon_dim > 0`` with ``lexicon = FILE``: the roles (B, M, E, S) each token plays
+      in the lexicon's words that match the sentence, and the longest such word starting
+      and ending at it, three vectors ``lexicon_dim`` wide (softword features, Zhang &
+      Yang 2018). ``FILE`` is a word list (``lexicon_format = "words"``: the first field
+      of each line, so jieba dictionaries work) or segmented text (``"segmented"``), a
+      path or ``corpus:NAME/FILE``; the pipeline keeps its own copy, ``lexicon.txt``.
     """
 
     name = "vocab"
@@ -44,14 +54,20 @@ class VocabEncoder(Encoder):
         char_width: int = 3,
         max_word_chars: int = 20,
         bigram_dim: int = 0,
+        lexicon: str = "",
+        lexicon_format: Literal["words", "segmented"] = "words",
+        lexicon_dim: int = 0,
     ) -> None:
         _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim)
+        _check_lexicon(lexicon, lexicon_dim)
         self.dim, self.min_freq, self.max_size, self.lowercase = dim, min_freq, max_size, lowercase
         self.char_dim, self.char_filters, self.char_width = char_dim, char_filters, char_width
         self.max_word_chars, self.bigram_dim = max_word_chars, bigram_dim
         self.vocab: Vocab | None = None
         self.chars: Vocab | None = None
         self.bigrams: Vocab | None = None
+        self.lexicon, self.lexicon_format, self.lexicon_dim = lexicon, lexicon_format, lexicon_dim
+        self.lexicon_words: Lexicon | None = None
 
     def normalise(self, token: str) -> str:
         return token.lower() if self.lowercase else token
@@ -64,14 +80,22 @@ class VocabEncoder(Encoder):
                                      self.min_freq, specials=FEATURE_SPECIALS)
         if self.bigram_dim:
             self.bigrams = Vocab.build((_bigrams(seq) for seq in sequences), self.min_freq, specials=FEATURE_SPECIALS)
+        if self.lexicon_dim:
+            from nlpkit.config import resolve_corpus_path
+
+            from .lexicon import Lexicon
+
+            self.lexicon_words = Lexicon.read(resolve_corpus_path(self.lexicon, Path.cwd()), self.lexicon_format)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
-        return (("chars",) if self.char_dim else ()) + (("bigrams",) if self.bigram_dim else ())
+        on = {"chars": self.char_dim, "bigrams": self.bigram_dim, "lexicon": self.lexicon_dim}
+        return tuple(name for name, dim in on.items() if dim)
 
     def features(self, tokens: Sequence[str]) -> dict[str, list[list[int]]]:
         """``chars``: each token's character ids; ``bigrams``: per token, the ids of
-        its left and right bigrams."""
+        its left and right bigrams; ``lexicon``: per token, its lexicon role set and
+        longest word lengths (see :mod:`nlpkit_vocab.lexicon`)."""
         out: dict[str, list[list[int]]] = {}
         if self.char_dim:
             chars = self._fitted(self.chars, "characters")
@@ -79,35 +103,42 @@ class VocabEncoder(Encoder):
         if self.bigram_dim:
             ids = self._fitted(self.bigrams, "bigrams").encode(_bigrams(tokens))
             out["bigrams"] = [[ids[i], ids[i + 1]] for i in range(len(tokens))]
+        if self.lexicon_dim:
+            out["lexicon"] = self._fitted(self.lexicon_words, "lexicon").features(tokens)
         return out
 
-    def _fitted(self, vocab: Vocab | None, what: str) -> Vocab:
+    def _fitted(self, vocab, what: str):  # type: ignore[no-untyped-def]
         if vocab is None:
             raise UsageError(f"Encoder '{self.name}' has no {what} vocabulary yet: call fit() or from_disk() first.")
         return vocab
 
     @property
     def embedding_dim(self) -> int:
-        return self.dim + (self.char_filters if self.char_dim else 0) + 2 * self.bigram_dim
+        return self.dim + (self.char_filters if self.char_dim else 0) + 2 * self.bigram_dim + 3 * self.lexicon_dim
 
     def embedding(self):  # type: ignore[no-untyped-def]
-        from .layers import BigramEmbedding, CharCNN, FeatureEmbedding, WordEmbedding
+        from .layers import CharCNN, FeatureEmbedding, SlotEmbedding, WordEmbedding
+        from .lexicon import NUM_IDS
 
         words = WordEmbedding(len(self.fitted), self.dim, self.pad_id, self.fitted.unk_id)
         if not self.feature_names:
             return words
-        chars = bigrams = None
+        chars = bigrams = lexicon = None
         if self.char_dim:
             chars = CharCNN(len(self._fitted(self.chars, "characters")), self.char_dim, self.char_filters, self.char_width)
         if self.bigram_dim:
-            bigrams = BigramEmbedding(len(self._fitted(self.bigrams, "bigrams")), self.bigram_dim)
-        return FeatureEmbedding(words, chars, bigrams)
+            bigrams = SlotEmbedding(len(self._fitted(self.bigrams, "bigrams")), self.bigram_dim, slots=2)
+        if self.lexicon_dim:
+            lexicon = SlotEmbedding(NUM_IDS, self.lexicon_dim, slots=3)
+        return FeatureEmbedding(words, chars, bigrams, lexicon)
 
     def to_disk(self, path: Path) -> None:
         super().to_disk(path)
         for name, vocab in (("chars", self.chars), ("bigrams", self.bigrams)):
             if name in self.feature_names:
                 self._fitted(vocab, name).save(path / f"{name}.json")
+        if self.lexicon_dim:
+            self._fitted(self.lexicon_words, "lexicon").save(path / "lexicon.txt")
 
     def from_disk(self, path: Path) -> None:
         super().from_disk(path)
@@ -115,6 +146,10 @@ class VocabEncoder(Encoder):
             self.chars = Vocab.load(path / "chars.json")
         if self.bigram_dim:
             self.bigrams = Vocab.load(path / "bigrams.json")
+        if self.lexicon_dim:
+            from .lexicon import Lexicon
+
+            self.lexicon_words = Lexicon.read(path / "lexicon.txt")
 
 
 #: Feature vocabularies need padding (id 0) and unknown items, nothing else.
@@ -138,6 +173,14 @@ def _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, ma
     if char_dim and (char_filters < 1 or char_width < 1 or max_word_chars < 1):
         raise OptionError("Encoder 'vocab' with char_dim > 0 needs char_filters >= 1, char_width >= 1 "
                           "and max_word_chars >= 1.")
+
+
+def _check_lexicon(lexicon: str, lexicon_dim: int) -> None:
+    if lexicon_dim < 0:
+        raise OptionError("Encoder 'vocab' needs lexicon_dim >= 0 (0: no lexicon features).")
+    if bool(lexicon) != bool(lexicon_dim):
+        raise OptionError("Encoder 'vocab' lexicon features need both lexicon = FILE (a word list or segmented "
+                          "text) and lexicon_dim > 0 (the width of each of their three vectors).")
 
 
 class OneHotEncoder(VocabEncoder):

@@ -57,34 +57,44 @@ class CharCNN(torch.nn.Module):
         return pooled.reshape(b, t, -1)  # shape: [B, T, F]
 
 
-class BigramEmbedding(torch.nn.Embedding):
-    """Each token's left and right bigram vectors, side by side."""
+class SlotEmbedding(torch.nn.Embedding):
+    """A token's ``slots`` feature vectors side by side: its left and right bigrams, or
+    its lexicon role set and longest word lengths."""
 
-    def __init__(self, num_bigrams: int, dim: int) -> None:
-        super().__init__(num_bigrams, dim, padding_idx=0)
+    def __init__(self, num_ids: int, dim: int, slots: int) -> None:
+        super().__init__(num_ids, dim, padding_idx=0)
+        self.output_dim = dim * slots
 
-    def forward(self, bigrams: torch.Tensor) -> torch.Tensor:
-        b, t, _ = bigrams.shape  # shape: [B, T, 2]
-        return super().forward(bigrams).reshape(b, t, -1)  # shape: [B, T, 2D]
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        b, t, _ = ids.shape  # shape: [B, T, slots]
+        return super().forward(ids).reshape(b, t, -1)  # shape: [B, T, slots * D]
 
 
 class FeatureEmbedding(torch.nn.Module):
-    """The word vector with the optional character and bigram vectors joined to it:
-    called as ``layer(ids, chars=..., bigrams=...)`` with the features of each batch."""
+    """The word vector with the optional character, bigram and lexicon vectors joined
+    to it: called as ``layer(ids, chars=..., bigrams=..., lexicon=...)`` with the
+    features of each batch."""
 
-    def __init__(self, words: WordEmbedding, chars: CharCNN | None, bigrams: BigramEmbedding | None) -> None:
+    def __init__(self, words: WordEmbedding, chars: CharCNN | None, bigrams: SlotEmbedding | None,
+                 lexicon: SlotEmbedding | None = None) -> None:
         super().__init__()
         self.words, self.char_cnn, self.bigrams = words, chars, bigrams
-        parts = [words, *(p for p in (chars, bigrams) if p is not None)]
-        self.embedding_dim = sum(p.embedding_dim * (2 if p is bigrams else 1) for p in parts)
+        if lexicon is not None:  # a new attribute only when used: older pipelines' weights still load
+            self.lexicon = lexicon
+        self.parts = {"chars": chars, "bigrams": bigrams, "lexicon": lexicon}
+        self.embedding_dim = words.embedding_dim + sum(_width(p) for p in self.parts.values() if p is not None)
 
     def forward(self, ids: torch.Tensor, **features: torch.Tensor) -> torch.Tensor:
         parts = [self.words(ids)]  # shape: [B, T, E]
-        for name, layer in (("chars", self.char_cnn), ("bigrams", self.bigrams)):
+        for name, layer in self.parts.items():
             if layer is None:
                 continue
             if name not in features:
                 raise ValueError(f"this embedding reads '{name}' features beside the word ids, "
                                  "and the batch has none: encode the tokens with the same encoder")
             parts.append(layer(features[name]))
-        return torch.cat(parts, dim=-1)  # shape: [B, T, E + F + 2D]
+        return torch.cat(parts, dim=-1)  # shape: [B, T, E + features]
+
+
+def _width(layer: torch.nn.Module) -> int:
+    return layer.output_dim if isinstance(layer, SlotEmbedding) else layer.embedding_dim

@@ -1,0 +1,86 @@
+"""Lexicon features: which dictionary words each token begins, continues, ends or is.
+
+Character taggers for Chinese see no word boundaries; a lexicon (jieba's dictionary, the
+words of a segmented corpus) gives them back as features, the "softword" and
+"ExSoftword" features of Zhang & Yang (2018) and Ma et al. (2020): for every token the set
+of roles (B, M, E, S) it plays in the lexicon words that match the sentence, plus the
+length of the longest word starting and ending at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from nlpkit.errors import InputError
+from nlpkit.io import atomic_write, read_lines
+
+LexiconFormat = Literal["words", "segmented"]
+
+#: Word lengths (in tokens) at or above this share one length id.
+LONGEST = 8
+#: Feature ids: 0 pads; role sets take 1..16; start lengths and end lengths follow.
+ROLE_BASE, START_BASE = 1, 17
+END_BASE = START_BASE + LONGEST + 1
+#: How many distinct feature ids there are (the embedding's rows).
+NUM_IDS = END_BASE + LONGEST + 1
+B, M, E, S = 1, 2, 4, 8
+
+
+class Lexicon:
+    """A set of words matched against token sequences, longest words included."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(w for w in words if w)
+        self.prefixes = frozenset(w[:i] for w in self.words for i in range(1, len(w)))
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @classmethod
+    def read(cls, path: str | Path, fmt: LexiconFormat = "words") -> Lexicon:
+        """``words``: the first field of each line is a word (a frequency or tag after it,
+        as in jieba's dictionaries, is ignored); ``segmented``: every whitespace-separated
+        field of every line is a word (a word-segmented corpus)."""
+        words: set[str] = set()
+        for line, _ in read_lines(path):
+            fields = line.split()
+            words.update(fields[:1] if fmt == "words" else fields)
+        if not words:
+            raise InputError("the lexicon holds no words: give a file with one word per line "
+                             "(lexicon_format = \"words\") or segmented text (\"segmented\").", str(path))
+        return cls(words)
+
+    def save(self, path: Path) -> None:
+        with atomic_write(path) as stream:
+            stream.writelines(w + "\n" for w in sorted(self.words))
+
+    def features(self, tokens: Sequence[str]) -> list[list[int]]:
+        """Per token ``[role set id, longest-start id, longest-end id]``."""
+        n = len(tokens)
+        roles, starts, ends = [0] * n, [0] * n, [0] * n
+        for i in range(n):
+            text = ""
+            for j in range(i, n):
+                text += tokens[j]
+                if text in self.words:
+                    _mark(roles, starts, ends, i, j)
+                if text not in self.prefixes:
+                    break
+        return [[ROLE_BASE + r, START_BASE + min(s, LONGEST), END_BASE + min(e, LONGEST)]
+                for r, s, e in zip(roles, starts, ends, strict=True)]
+
+
+def _mark(roles: list[int], starts: list[int], ends: list[int], i: int, j: int) -> None:
+    """Record the word spanning tokens ``i..j`` (inclusive)."""
+    length = j - i + 1
+    if i == j:
+        roles[i] |= S
+    else:
+        roles[i] |= B
+        roles[j] |= E
+        for k in range(i + 1, j):
+            roles[k] |= M
+    starts[i] = max(starts[i], length)
+    ends[j] = max(ends[j], length)

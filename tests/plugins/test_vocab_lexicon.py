@@ -1,0 +1,148 @@
+"""The ``vocab`` encoder's lexicon features: word roles and lengths from a dictionary."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from nlpkit_vocab.lexicon import END_BASE, ROLE_BASE, START_BASE, B, E, Lexicon, M, S
+
+from nlpkit.errors import InputError, OptionError
+from nlpkit.registry import registry
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+NANJING = ["南京", "南京市", "市长", "长江", "长江大桥", "大桥", "江"]
+
+
+def brute_force(words: set[str], tokens: list[str]) -> list[list[int]]:
+    """Every span checked against the lexicon, no pruning: the reference."""
+    n = len(tokens)
+    roles, starts, ends = [0] * n, [0] * n, [0] * n
+    for i in range(n):
+        for j in range(i, n):
+            if "".join(tokens[i:j + 1]) not in words:
+                continue
+            roles[i] |= S if i == j else B
+            if j > i:
+                roles[j] |= E
+            for k in range(i + 1, j):
+                roles[k] |= M
+            starts[i], ends[j] = max(starts[i], j - i + 1), max(ends[j], j - i + 1)
+    return [[ROLE_BASE + r, START_BASE + min(s, 8), END_BASE + min(e, 8)] for r, s, e in zip(roles, starts, ends)]
+
+
+def test_roles_and_lengths_of_a_hand_checked_sentence() -> None:
+    rows = Lexicon(NANJING).features(list("南京市长江大桥"))
+    assert [r[0] - ROLE_BASE for r in rows] == [B, E | M, E | B, E | B, E | M | S, M | B, E]
+    assert [r[1] - START_BASE for r in rows] == [3, 0, 2, 4, 1, 2, 0]
+    assert [r[2] - END_BASE for r in rows] == [0, 2, 3, 2, 2, 0, 4]
+
+
+def test_pruned_matching_equals_checking_every_span() -> None:
+    rng = random.Random(3)
+    letters = "abcde"
+    for _ in range(200):
+        words = {"".join(rng.choice(letters) for _ in range(rng.randint(1, 10))) for _ in range(rng.randint(1, 30))}
+        tokens = [rng.choice(letters) for _ in range(rng.randint(0, 30))]
+        assert Lexicon(words).features(tokens) == brute_force(words, tokens)
+
+
+def test_multi_character_tokens_match_joined() -> None:
+    rows = Lexicon(["NewYork", "York"]).features(["New", "York", "City"])
+    assert [r[0] - ROLE_BASE for r in rows] == [B, E | S, 0]
+
+
+def test_word_lists_and_segmented_text_are_read(tmp_path) -> None:
+    jieba_style = tmp_path / "dict.txt"
+    jieba_style.write_text("南京 12 ns\n长江大桥 3 ns\n\n市长 9\n", encoding="utf-8")
+    assert Lexicon.read(jieba_style).words == {"南京", "长江大桥", "市长"}
+    segmented = tmp_path / "seg.txt"
+    segmented.write_text("南京  市长  江\n大桥\n", encoding="utf-8")
+    assert Lexicon.read(segmented, "segmented").words == {"南京", "市长", "江", "大桥"}
+
+
+def test_an_empty_lexicon_is_an_input_error_naming_the_file(tmp_path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty.txt: the lexicon holds no words"):
+        Lexicon.read(empty)
+
+
+def encoder(**options):  # type: ignore[no-untyped-def]
+    return registry("encoders").get("vocab")(**options)
+
+
+@pytest.mark.parametrize("options", [{"lexicon": "x.txt"}, {"lexicon_dim": 4}, {"lexicon": "x.txt", "lexicon_dim": -1}])
+def test_lexicon_options_come_in_pairs(options) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(OptionError, match="Encoder 'vocab'"):
+        encoder(**options)
+
+
+def test_a_missing_lexicon_file_is_an_input_error(tmp_path) -> None:
+    enc = encoder(dim=4, lexicon=str(tmp_path / "nowhere.txt"), lexicon_dim=3)
+    with pytest.raises(InputError, match="nowhere.txt"):
+        enc.fit([list("南京")])
+
+
+def test_the_pipeline_keeps_its_own_copy_of_the_lexicon(tmp_path) -> None:
+    source = tmp_path / "words.txt"
+    source.write_text("\n".join(NANJING) + "\n", encoding="utf-8")
+    enc = encoder(dim=4, lexicon=str(source), lexicon_dim=3)
+    enc.fit([list("南京市长江大桥")])
+    assert enc.feature_names == ("lexicon",)
+    assert enc.embedding_dim == 4 + 3 * 3
+    saved = tmp_path / "encoder"
+    saved.mkdir()
+    enc.to_disk(saved)
+    source.unlink()
+    again = encoder(**enc.config())
+    again.from_disk(saved)
+    assert again.features(list("长江大桥")) == enc.features(list("长江大桥"))
+    layer = again.embedding()
+    import torch
+
+    ids = torch.tensor([again.encode(list("长江"))])
+    lexicon = torch.tensor([again.features(list("长江"))["lexicon"]])
+    assert layer(ids, lexicon=lexicon).shape == (1, 2, 4 + 9)
+
+
+# -- learning: boundaries of unseen words come from the lexicon ------------------------------
+
+
+def write_words_corpus(path, words: list[str], n: int, seed: int):  # type: ignore[no-untyped-def]
+    rng = random.Random(seed)
+    lines = ["  ".join(rng.choice(words) for _ in range(rng.randint(3, 7))) for _ in range(n)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("lexicon_dim", [0, 8])
+def test_lexicon_features_segment_words_never_seen_in_training(tmp_path, lexicon_dim) -> None:
+    from nlpkit import training
+
+    rng = random.Random(0)
+    made_up = sorted({"".join(rng.choice("abcdefgh") for _ in range(rng.randint(2, 4))) for _ in range(120)})
+    rng.shuffle(made_up)
+    seen, unseen = made_up[:60], made_up[60:]  # dev words never occur in training
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_text("\n".join(made_up) + "\n", encoding="utf-8")
+    encoder_options = {"name": "vocab", "dim": 8}
+    if lexicon_dim:
+        encoder_options |= {"lexicon": str(lexicon), "lexicon_dim": lexicon_dim}
+    config = {
+        "seed": 1,
+        "task": {"name": "segment"},
+        "corpus": {"train": str(write_words_corpus(tmp_path / "train.txt", seen, 200, seed=1)),
+                   "dev": str(write_words_corpus(tmp_path / "dev.txt", unseen, 40, seed=2)), "format": "segmented"},
+        "tokenizer": {"name": "char"},
+        "encoder": encoder_options,
+        "model": {"name": "lstm", "hidden_size": 16, "bidirectional": True},
+        "trainer": {"name": "torch", "epochs": 6, "batch_size": 16, "lr": 0.02},
+    }
+    pipeline = training.train(config, tmp_path / "run", device="cpu", progress=False)
+    f1 = pipeline.meta["metrics"]["dev"]["f1"]
+    if lexicon_dim:
+        assert f1 >= 0.85, f1
+    else:
+        assert f1 <= 0.6, f1  # letters alone cannot tell where an unseen word ends
