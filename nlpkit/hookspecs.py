@@ -7,6 +7,11 @@ A plugin is a module registered under the ``nlpkit`` entry-point group::
     @hookimpl
     def register_tokenizers(register):
         register(MyTokenizer, aliases=("mine",))
+
+Every ``register_*`` callback is ``register(cls, aliases=(), name=None)``. ``cls`` may
+also be an import path, ``"package.module:ClassName"`` with ``name=`` given: the module
+is imported, and the class checked, only when the component is first looked up (for
+components whose module imports torch or another heavy library).
 """
 
 from __future__ import annotations

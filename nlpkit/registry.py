@@ -3,10 +3,16 @@
 Each plugin's hook gets its own ``register`` callback, so every component knows
 the plugin and distribution it came from: duplicates are reported naming both,
 and a saved pipeline can say which package to install.
+
+A plugin registers a class, or lazily an import path (``register("pkg.models:GRU",
+name="gru")``): the module is imported, and the class checked, only when the name
+is looked up, so listing plugins or using an HMM never imports a neural model's torch.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import re
 import threading
 import warnings
@@ -14,7 +20,7 @@ from typing import Any
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .errors import DuplicateComponentError, NlpkitError, UnknownComponentError
+from .errors import DuplicateComponentError, MissingDependencyError, NlpkitError, UnknownComponentError
 from .plugins import PluginInfo, PluginLoadWarning, describe, on_change, plugin_infos, plugin_manager, record_error
 
 KINDS = ("tokenizers", "encoders", "models", "decoders", "trainers")
@@ -23,14 +29,20 @@ _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 @dataclass(frozen=True)
 class Entry:
-    """A registered component class and where it came from."""
+    """A registered component class and where it came from.
+
+    A lazily registered entry has ``target`` (``"module:attribute"``) and ``cls``
+    None until :meth:`Registry.entry` imports and checks it; entries returned by
+    :meth:`Registry.entry` always have ``cls``.
+    """
 
     name: str
-    cls: type
+    cls: type | None
     plugin: str
     distribution: str | None
     version: str | None
     aliases: tuple[str, ...] = field(default=())
+    target: str | None = None
 
 
 class Registry:
@@ -76,17 +88,24 @@ class Registry:
         return list(self._conflicts.values())
 
     def entry(self, name: str) -> Entry:
-        """The entry for a name or alias; unknown names get a did-you-mean error."""
+        """The entry for a name or alias, its class imported if it was registered lazily;
+        unknown names get a did-you-mean error."""
         if name in self._conflicts:
             raise DuplicateComponentError(self._conflicts[name])
         try:
-            return self._entries[self._aliases[name]]
+            entry = self._entries[self._aliases[name]]
         except KeyError:
             raise UnknownComponentError(self.kind, name, self._entries, self._aliases) from None
+        if entry.cls is None:
+            with _lock:  # one thread imports; the others find it resolved
+                entry = self._entries[entry.name]
+                if entry.cls is None:
+                    entry = self._entries[entry.name] = _resolve(self.kind, entry)
+        return entry
 
     def get(self, name: str) -> type:
         """The class registered under a name or alias."""
-        return self.entry(name).cls
+        return self.entry(name).cls  # type: ignore[return-value]  # entry() resolves it
 
     def names(self) -> list[str]:
         """Canonical names, sorted."""
@@ -139,8 +158,11 @@ def _entries_of(kind: str, impl, info: PluginInfo) -> list[Entry]:  # type: igno
     """Run one plugin's hook; a plugin whose hook fails is skipped with a warning."""
     found: list[Entry] = []
 
-    def register(cls: type, aliases: tuple[str, ...] | list[str] = (), name: str | None = None) -> None:
-        found.append(_make_entry(kind, cls, name, tuple(aliases), info))
+    def register(cls: type | str, aliases: tuple[str, ...] | list[str] = (), name: str | None = None) -> None:
+        if isinstance(cls, str):
+            found.append(_lazy_entry(kind, cls, name, tuple(aliases), info))
+        else:
+            found.append(_make_entry(kind, cls, name, tuple(aliases), info))
 
     try:
         impl.function(**{arg: register for arg in impl.argnames})
@@ -154,17 +176,71 @@ def _entries_of(kind: str, impl, info: PluginInfo) -> list[Entry]:  # type: igno
 
 def _make_entry(kind: str, cls: type, name: str | None, aliases: tuple[str, ...], info: PluginInfo) -> Entry:
     name = name or getattr(cls, "name", None)
-    for key in (name, *aliases):
+    _check_names(kind, cls, (name, *aliases))
+    _check_class(kind, cls)
+    return Entry(name, cls, info.name, info.distribution, info.version, aliases)  # type: ignore[arg-type]
+
+
+def _lazy_entry(kind: str, target: str, name: str | None, aliases: tuple[str, ...], info: PluginInfo) -> Entry:
+    """An entry for ``"module:attribute"``, imported on first lookup: its name must be given."""
+    module, _, attribute = target.partition(":")
+    if not module or not attribute:
+        raise NlpkitError(f"{target!r} is not an import path: register a class, or 'package.module:ClassName'.")
+    if name is None:
+        raise NlpkitError(f"{target!r} is registered by import path, so it needs name= (the class is not imported yet).")
+    _check_names(kind, target, (name, *aliases))
+    return Entry(name, None, info.name, info.distribution, info.version, aliases, target)
+
+
+def _check_names(kind: str, what: object, keys: tuple[object, ...]) -> None:
+    for key in keys:
         if not isinstance(key, str) or not _NAME.match(key):
             raise NlpkitError(
-                f"{cls!r} needs a kebab-case {kind.rstrip('s')} name such as 'my-tokenizer', "
+                f"{what!r} needs a kebab-case {kind.rstrip('s')} name such as 'my-tokenizer', "
                 f"not {key!r}: set a class attribute 'name' or pass name=."
             )
+
+
+def _check_class(kind: str, cls: object) -> None:
     bases = _base_classes(kind, cls)
     if not (isinstance(cls, type) and issubclass(cls, bases)):
         names = " or ".join(b.__name__ for b in bases)
         raise NlpkitError(f"{cls!r} is registered as a {kind.rstrip('s')} but does not subclass {names}.")
-    return Entry(name, cls, info.name, info.distribution, info.version, aliases)  # type: ignore[arg-type]
+
+
+def _resolve(kind: str, entry: Entry) -> Entry:
+    """Import a lazy entry's class and check it as eager registration would.
+
+    A failure is recorded against the plugin (``nlpkit plugins`` shows it) and raised
+    naming the plugin and distribution, since the user asked for this very component.
+    """
+    assert entry.target is not None
+    module, _, attribute = entry.target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), attribute)
+        _check_class(kind, cls)
+        _check_lazy_name(kind, entry, cls)
+    except Exception as exc:
+        raise _resolve_error(kind, entry, exc) from exc
+    return dataclasses.replace(entry, cls=cls)
+
+
+def _check_lazy_name(kind: str, entry: Entry, cls: type) -> None:
+    """The class's own ``name`` (what a saved pipeline records) must be the registered one."""
+    own = getattr(cls, "name", None)
+    if own is not None and own != entry.name:
+        raise NlpkitError(f"{entry.target!r} is registered as {kind.rstrip('s')} '{entry.name}' "
+                          f"but its class says name = {own!r}: make them agree.")
+
+
+def _resolve_error(kind: str, entry: Entry, exc: Exception) -> NlpkitError:
+    info = PluginInfo(entry.plugin, entry.distribution, entry.version, entry.target or "?")
+    error = f"{kind.rstrip('s')} '{entry.name}' ({entry.target}) failed to load: {type(exc).__name__}: {exc}"
+    record_error(entry.plugin, error)
+    fix = f"Reinstall '{entry.distribution}'" if entry.distribution else "Fix the plugin"
+    message = (f"Plugin {describe(info)}: {error.rstrip('.')}. "
+               f"{fix}, or disable it with NLPKIT_DISABLE_PLUGINS={entry.plugin}.")
+    return MissingDependencyError(message) if isinstance(exc, ImportError) else NlpkitError(message)
 
 
 def _base_classes(kind: str, cls: Any) -> tuple[type, ...]:
@@ -189,6 +265,6 @@ def _base_classes(kind: str, cls: Any) -> tuple[type, ...]:
 
     if isinstance(cls, type) and issubclass(cls, CountModel):
         return (CountModel,)  # counted models (HMM) need no torch
-    from .model import Model  # neural models: the plugin's hook has imported torch already
+    from .model import Model  # neural models: their module has imported torch already
 
     return (Model, CountModel)

@@ -37,7 +37,6 @@ def train(
     callbacks: Sequence[Callable[[int], None]] = (),
 ):  # type: ignore[no-untyped-def]
     """Train the pipeline ``config`` describes; return it (also saved in ``OUTPUT/model``)."""
-    from .device import resolve_device
     from .pipeline import Pipeline
     from .tasks import task_class
     from .trainer import TrainingJob
@@ -50,7 +49,7 @@ def train(
     task_name, task_options = component_options(config, "task")
     task = task_class(task_name)(**task_options)
     task.check_config(config)
-    tokenizer, encoder, decoder, trainer = (_build(config, s) for s in ("tokenizer", "encoder", "decoder", "trainer"))
+    tokenizer, encoder, decoder = (_build(config, s) for s in ("tokenizer", "encoder", "decoder"))
     train_ex, dev_ex, test_ex = load_examples(config.get("corpus", {}), seed)
     train_data, dev_data, labels = task.datasets(train_ex, dev_ex, tokenizer, encoder)
     if dev_data is None:
@@ -59,7 +58,10 @@ def train(
     model = _build_model(config, task, encoder, labels, seed)
     if is_count_model(model):
         result = _fit_counts(model, train_data, output)
-    else:
+    else:  # a neural model: the trainer (and torch) are needed only now
+        from .device import resolve_device
+
+        trainer = _build(config, "trainer")
         _check_decoder(model, decoder, train_data)
         job = TrainingJob(
             model, train_data, lambda m: task.evaluate(m, decoder, dev_data, labels, getattr(trainer, "eval_batch_size", 64)),

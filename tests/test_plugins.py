@@ -1,5 +1,8 @@
 """Entry-point loading, filtered by NLPKIT_LOAD_PLUGINS and NLPKIT_DISABLE_PLUGINS."""
 
+import subprocess
+import sys
+
 import pytest
 
 from nlpkit import registry
@@ -53,3 +56,19 @@ def test_a_plugin_implementing_an_unknown_hook_is_rejected(fresh_plugins):
     with pytest.raises(ValueError, match="implements a hook nlpkit does not define"):
         register_plugin(Typo(), name="typo")
     assert "typo" not in {i.name for i in plugin_infos()}
+
+
+def test_listing_plugins_imports_no_torch_yet_names_the_lazy_models():
+    """``nlpkit plugins`` lists lazily registered models (rnn, bilstm-crf, the trainer) by name
+    without importing their modules, so it stays fast and works where torch is broken."""
+    script = (
+        "import json, sys\n"
+        "from click.testing import CliRunner\n"
+        "from nlpkit.cli import cli\n"
+        "out = CliRunner().invoke(cli, ['plugins', '--json']).output\n"
+        "rows = {r['name']: r['components'] for r in json.loads(out)['plugins']}\n"
+        "print(rows['rnn']['models'], rows['crf']['models'], rows['trainer']['trainers'], 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "['gru', 'lstm', 'rnn'] ['bilstm', 'bilstm-crf'] ['torch (default)'] False"

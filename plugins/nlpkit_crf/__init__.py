@@ -1,8 +1,9 @@
 """The ``bilstm-crf`` model (and its softmax baseline ``bilstm``) and the ``viterbi`` decoder.
 
-The torch layers live in :mod:`nlpkit_crf.model` and the decoder in
-:mod:`nlpkit_crf.decoder`, imported only when a registry is built, so loading plugins
-(and ``nlpkit --help``) never imports torch. The CRF maths is the core's
+The torch layers live in :mod:`nlpkit_crf.model`, registered by import path: it is
+imported only when one of these models is looked up, so loading plugins, ``nlpkit
+--help`` and HMM pipelines never import torch. The decoder (:mod:`nlpkit_crf.decoder`)
+imports torch only when it decodes. The CRF maths is the core's
 (:mod:`nlpkit.ops`), shared with any other structured model.
 """
 
@@ -13,10 +14,8 @@ from nlpkit import hookimpl
 
 @hookimpl
 def register_models(register):  # type: ignore[no-untyped-def]
-    from .model import BiLSTM, BiLSTMCRF
-
-    register(BiLSTMCRF)
-    register(BiLSTM)
+    register(f"{__name__}.model:BiLSTMCRF", name="bilstm-crf")
+    register(f"{__name__}.model:BiLSTM", name="bilstm")
 
 
 @hookimpl

@@ -1,8 +1,9 @@
 """The ``torch`` trainer: single-device training with mixed precision, schedules,
 early stopping, resumable checkpoints, progress bars and a metrics log.
 
-The trainer's torch code lives in :mod:`nlpkit_trainer.loop`, imported only when
-the trainers registry is built, so loading plugins never imports torch.
+The trainer's torch code lives in :mod:`nlpkit_trainer.loop`, registered by import
+path: it is imported only when the trainer is looked up, so loading plugins and
+fitting count models (HMM) never import torch.
 """
 
 from __future__ import annotations
@@ -12,6 +13,4 @@ from nlpkit import hookimpl
 
 @hookimpl
 def register_trainers(register):  # type: ignore[no-untyped-def]
-    from .loop import TorchTrainer
-
-    register(TorchTrainer, aliases=("default",))
+    register(f"{__name__}.loop:TorchTrainer", name="torch", aliases=("default",))

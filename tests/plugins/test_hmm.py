@@ -4,6 +4,9 @@ saved without torch weights, loaded, and used as a tokenizer for segmentation.""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -129,3 +132,33 @@ def test_the_cli_reports_an_hmm_fit(tmp_path, samples) -> None:
     assert "fitted from counts in" in result.stderr and "learning curve" not in result.stderr
     bad = invoke("train", tmp_path / "c.toml", "-o", tmp_path / "run2", "--set", "model.order=5")
     assert_cli_error(bad, 2, "order must be 1")
+
+
+#: Runs nlpkit commands in one fresh interpreter, then says whether torch was imported.
+NO_TORCH_SCRIPT = textwrap.dedent("""
+    import sys
+    from nlpkit.cli import cli
+
+    for args in sys.argv[1:]:
+        code = cli.main(args.split(" "), prog_name="nlpkit", standalone_mode=False)
+        assert not code, f"nlpkit {args} exited with {code}"
+        if "torch" in sys.modules:
+            sys.exit(f"nlpkit {args} imported torch")
+    print("torch never imported")
+""")
+
+
+def test_an_hmm_is_trained_and_used_without_importing_torch(tmp_path, samples) -> None:
+    """The issue's promise: training and decoding an HMM never import torch, from the CLI."""
+    (tmp_path / "train.txt").write_text(samples.segmented(samples.cws_sentences(80, seed=1)), encoding="utf-8")
+    (tmp_path / "dev.txt").write_text(samples.segmented(samples.cws_sentences(20, seed=2)), encoding="utf-8")
+    (tmp_path / "c.toml").write_text(
+        '[task]\nname = "segment"\n[corpus]\ntrain = "train.txt"\ndev = "dev.txt"\nformat = "segmented"\n'
+        '[tokenizer]\nname = "char"\ngraphemes = false\n[model]\nname = "hmm"\nunknown = "chars"\n', encoding="utf-8")
+    commands = ["train c.toml -o run --no-progress", "predict run 我们学习汉语", "evaluate run dev.txt --format segmented",
+                "tokenize --tokenizer run 我们学习汉语"]
+    done = subprocess.run([sys.executable, "-c", NO_TORCH_SCRIPT, *commands], check=False, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "f1" in done.stdout and "我们" in done.stdout, done.stdout  # evaluate and tokenize printed
+    assert "torch never imported" in done.stdout, done.stdout
