@@ -42,3 +42,36 @@ class Trainer(Component):
     def fit(self, job: TrainingJob, device: torch.device, resume: bool = False, progress: bool = True) -> dict:
         """Train; return the best dev metrics."""
         raise NotImplementedError
+
+
+def world_size() -> int:
+    """How many training processes run this job: ``WORLD_SIZE`` as ``torchrun`` sets it, else 1.
+
+    Read from the environment, without importing torch, so that the core can keep
+    rank-0-only work (saving the pipeline, printing the summary) cheap to decide."""
+    return _env_int("WORLD_SIZE", 1)
+
+
+def process_rank() -> int:
+    """This process's rank among the training processes (``RANK``); 0 when there is one."""
+    return _env_int("RANK", 0) if world_size() > 1 else 0
+
+
+def is_main_process() -> bool:
+    """Whether this process writes logs, checkpoints and the pipeline (rank 0)."""
+    return process_rank() == 0
+
+
+def _env_int(name: str, default: int) -> int:
+    import os
+
+    from .errors import UsageError
+
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"The environment variable {name}={value!r} is not a whole number; torchrun sets it, "
+                         "so unset it when not launching with torchrun.") from None

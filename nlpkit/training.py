@@ -27,8 +27,10 @@ from .errors import UsageError
 from .registry import registry
 
 #: Trainer options that say how long to train, not what is trained: changing them
-#: keeps a checkpoint resumable.
-DURATION_OPTIONS = ("epochs", "max_steps", "patience", "checkpoint_every", "log_every", "eval_every", "eval_batch_size")
+#: keeps a checkpoint resumable. (``grad_accum_steps`` only says in how many
+#: micro-batches a step's batch is computed.)
+DURATION_OPTIONS = ("epochs", "max_steps", "patience", "checkpoint_every", "log_every", "eval_every", "eval_batch_size",
+                    "grad_accum_steps")
 
 
 def train(
@@ -36,7 +38,10 @@ def train(
     resume: bool = False, overwrite: bool = False, progress: bool = True,
     callbacks: Sequence[Callable[[int], None]] = (),
 ):  # type: ignore[no-untyped-def]
-    """Train the pipeline ``config`` describes; return it (also saved in ``OUTPUT/model``)."""
+    """Train the pipeline ``config`` describes; return it (also saved in ``OUTPUT/model``).
+
+    In a multi-process job (torchrun) only rank 0 evaluates, saves and returns the
+    pipeline; the other ranks return None."""
     from .pipeline import Pipeline
     from .tasks import task_class
     from .trainer import TrainingJob
@@ -68,6 +73,10 @@ def train(
             task.metric, task.higher_is_better, output, seed, _fingerprint(config, encoder, labels),
         )
         result = trainer.fit(job, resolve_device(device), resume=resume, progress=progress, callbacks=callbacks)
+    from .trainer import is_main_process
+
+    if not is_main_process():
+        return None
     metrics = {"dev": task.evaluate(model, decoder, dev_data, labels)}
     if test_ex is not None:
         metrics["test"] = task.evaluate(model, decoder, task.dataset(test_ex, tokenizer, encoder, labels), labels)

@@ -1,4 +1,5 @@
-"""``nlpkit train``: train a pipeline from a TOML config."""
+"""``nlpkit train``: train a pipeline from a TOML config; ``--nproc N`` runs it on N
+processes through torch's elastic launcher (what ``torchrun`` runs), one machine."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import sys
 from pathlib import Path
 
 import click
+
+from ..errors import NlpkitError
 
 
 @click.command()
@@ -17,8 +20,10 @@ import click
 @click.option("--resume", is_flag=True, help="Continue from DIR/checkpoints/last.")
 @click.option("--overwrite", is_flag=True, help="Replace a previous run in DIR.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr [default: on a terminal].")
+@click.option("--nproc", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Train on N processes of this machine (DistributedDataParallel; one per GPU with --device cuda).")
 def train(config_path: str, output: str, overrides: tuple[str, ...], device: str, seed: int | None,
-          resume: bool, overwrite: bool, progress: bool | None) -> None:
+          resume: bool, overwrite: bool, progress: bool | None, nproc: int) -> None:
     """Train the pipeline CONFIG describes and save it in OUTPUT/model.
 
     \b
@@ -26,22 +31,58 @@ def train(config_path: str, output: str, overrides: tuple[str, ...], device: str
       nlpkit train configs/names-gru.toml -o runs/names
       nlpkit train configs/names-gru.toml -o runs/names --set model.hidden_size=256 --device cuda
       nlpkit train configs/names-gru.toml -o runs/names --resume
+      nlpkit train configs/names-gru.toml -o runs/names --nproc 2
     """
     from ..config import load_config
+    from ..trainer import is_main_process
     from ..training import train as run_training
 
     config = load_config(config_path, list(overrides))
+    if nproc > 1:
+        _check_batch_split(config, nproc)
+        _launch(nproc, _worker_argv(config_path, output, overrides, device, seed, resume, overwrite, progress))
+        return
     show = sys.stderr.isatty() if progress is None else progress
     try:
         pipeline = run_training(config, output, device=device, seed=seed, resume=resume, overwrite=overwrite, progress=show)
     except KeyboardInterrupt:
         last = Path(output) / "checkpoints" / "last"
+        if not is_main_process():
+            sys.exit(130)
         if last.is_dir():
             click.echo(f"Interrupted. The last complete checkpoint is in {last}; continue with --resume.", err=True)
         else:
             click.echo("Interrupted before the first checkpoint; start again (with --overwrite).", err=True)
         sys.exit(130)
-    _summary(pipeline, output)
+    if pipeline is not None:  # None on the ranks other than 0 of a multi-process job
+        _summary(pipeline, output)
+
+
+def _check_batch_split(config: dict, nproc: int) -> None:
+    """Refuse a batch that cannot split over the processes before starting any."""
+    from ..training import _build
+
+    trainer = _build(config, "trainer")
+    check = getattr(trainer, "check_world_size", None)
+    if check is not None:
+        check(nproc)
+
+
+def _worker_argv(config_path: str, output: str, overrides: tuple[str, ...], device: str, seed: int | None,
+                 resume: bool, overwrite: bool, progress: bool | None) -> list[str]:
+    """The ``nlpkit`` arguments each process runs: this command without ``--nproc``."""
+    root = click.get_current_context().find_root()
+    argv = ["--traceback"] if root.params.get("traceback") else []
+    argv += ["train", config_path, "-o", output, "--device", device]
+    for override in overrides:
+        argv += ["--set", override]
+    if seed is not None:
+        argv += ["--seed", str(seed)]
+    argv += ["--resume"] if resume else []
+    argv += ["--overwrite"] if overwrite else []
+    if progress is not None:
+        argv.append("--progress" if progress else "--no-progress")
+    return argv
 
 
 def _summary(pipeline, output: str) -> None:  # type: ignore[no-untyped-def]
@@ -59,3 +100,45 @@ def _summary(pipeline, output: str) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"Held-out split: {metric} {pipeline.meta['metrics']['test'][metric]:.4f}.", err=True)
     curve = Path(output) / "learning-curve.png"
     click.echo(f"Metrics: {output}/metrics.jsonl" + (f"; learning curve: {curve}." if curve.exists() else "."), err=True)
+
+
+def _launch(nproc: int, argv: list[str]) -> None:
+    """Run ``python -m nlpkit ARGV`` on ``nproc`` processes with torch's elastic launcher,
+    as ``torchrun --standalone --nproc_per_node N -m nlpkit ARGV`` would; a failed rank
+    stops the others and becomes one error naming it, with its exit code."""
+    import os
+
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import get_args_parser, run
+
+    # torchrun would set 1 thread (with a warning); share the cores instead
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+    args = get_args_parser().parse_args(["--standalone", f"--nproc_per_node={nproc}", "-m", "nlpkit", *argv])
+    try:
+        run(args)
+    except ChildFailedError as exc:
+        raise _failure(exc, nproc) from None
+    except SignalException as exc:
+        click.echo(f"Stopped by {exc.sigval.name}: the {nproc} training processes were ended.", err=True)
+        sys.exit(128 + int(exc.sigval))
+
+
+def _failure(exc, nproc: int) -> NlpkitError:  # type: ignore[no-untyped-def]
+    """One error naming the rank that failed first (and any other that failed with it),
+    with that rank's exit code, or 128 + the signal that killed it, as a shell reports."""
+    first, failure = exc.get_first_failure()
+    ranks = [first, *sorted(set(exc.failures) - {first})]
+    what = "; ".join(f"rank {rank} {_how(exc.failures[rank])}" for rank in ranks)
+    error = NlpkitError(
+        f"Training on {nproc} processes failed: {what}. The launcher stopped the other processes. "
+        "A rank's own error, if it printed one, is above; a rank killed by a signal was often out of memory."
+    )
+    error.exit_code = failure.exitcode if failure.exitcode > 0 else 128 - failure.exitcode
+    return error
+
+
+def _how(failure) -> str:  # type: ignore[no-untyped-def]
+    if failure.exitcode < 0:
+        return f"was killed by {failure.signal_name()}"
+    return f"exited with code {failure.exitcode}"

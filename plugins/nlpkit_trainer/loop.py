@@ -1,8 +1,10 @@
 """The ``torch`` trainer's loop: one device, AMP, clipping, schedules, early stopping,
-and checkpoints that resume to exactly the weights an uninterrupted run reaches."""
+and checkpoints that resume to exactly the weights an uninterrupted run reaches;
+several processes under ``torchrun`` through :mod:`nlpkit_trainer.distributed`."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -13,20 +15,23 @@ import torch
 from nlpkit.device import describe
 from nlpkit.errors import NlpkitError, OptionError, UsageError
 from nlpkit.options import check_types
-from nlpkit.trainer import Trainer, TrainingJob
+from nlpkit.trainer import Trainer, TrainingJob, world_size
 
-from . import checkpoint
+from . import checkpoint, distributed
 from .log import MetricsLog, plot_learning_curve, scalars
 from .optim import make_optimizer, make_schedule, resolve_precision
 
 
 class TorchTrainer(Trainer):
-    """Mini-batch training on one device (``--device``; cuda, mps or cpu).
+    """Mini-batch training on one device (``--device``; cuda, mps or cpu), or on
+    several processes started by ``torchrun`` (DistributedDataParallel).
 
     Evaluates on the dev set every ``eval_every`` steps (default: each epoch),
     keeps the best model by the task's metric, stops after ``patience``
     evaluations without improvement, and writes ``checkpoints/last`` every
-    ``checkpoint_every`` steps and at each evaluation.
+    ``checkpoint_every`` steps and at each evaluation. ``batch_size`` is the global
+    batch of one optimizer step: ``grad_accum_steps`` splits it into micro-batches
+    (less memory, the same gradient), and N processes each take 1/N of it.
     """
 
     name = "torch"
@@ -52,6 +57,7 @@ class TorchTrainer(Trainer):
         checkpoint_every: int | None = None,
         log_every: int = 50,
         eval_batch_size: int = 64,
+        grad_accum_steps: int = 1,
     ) -> None:
         self.epochs, self.max_steps, self.batch_size = epochs, max_steps, batch_size
         self.optimizer, self.lr, self.weight_decay, self.momentum = optimizer, lr, weight_decay, momentum
@@ -60,18 +66,37 @@ class TorchTrainer(Trainer):
         self.clip_grad_norm, self.precision = clip_grad_norm, precision
         self.eval_every, self.patience, self.checkpoint_every = eval_every, patience, checkpoint_every
         self.log_every, self.eval_batch_size = log_every, eval_batch_size
+        self.grad_accum_steps = grad_accum_steps
         _validate(self)
 
     def fit(
         self, job: TrainingJob, device: torch.device, resume: bool = False, progress: bool = True,
         callbacks: Sequence[Callable[[int], None]] = (),
     ) -> dict:
-        run = _Run(self, job, device, progress, callbacks)
-        if resume:
-            run.restore()
-        else:
-            run.log.truncate_after(-1)  # a fresh run never appends to an old log
-        return run.train()
+        group = None
+        if distributed.launched():
+            self.check_world_size(world_size())
+            group, device = distributed.start(device)
+        try:
+            if group is not None:
+                distributed.check_same_job(group, self._job_description(job, resume))
+            run = _Run(self, job, device, progress and (group is None or group.main), callbacks, group)
+            if resume:
+                run.restore()
+            elif run.main:
+                run.log.truncate_after(-1)  # a fresh run never appends to an old log
+            return run.train()
+        finally:
+            distributed.stop(group)
+
+    def check_world_size(self, world: int) -> None:
+        """Refuse ``world`` processes when the global batch cannot split evenly over them."""
+        distributed.check_world_size(self.batch_size, self.grad_accum_steps, world)
+
+    def _job_description(self, job: TrainingJob, resume: bool) -> dict:
+        """What every rank of a multi-process job must agree on."""
+        return {"fingerprint": job.fingerprint, "trainer": self.config(), "examples": len(job.train),
+                "seed": job.seed, "resume": resume, "torch": torch.__version__}
 
 
 def _empty_window() -> dict:
@@ -83,7 +108,7 @@ def _validate(cfg: TorchTrainer) -> None:
     what = "Trainer 'torch'"
     check_types(TorchTrainer, cfg.config(), what)
     at_least_one = ("epochs", "batch_size", "log_every", "eval_batch_size", "max_steps", "eval_every",
-                    "checkpoint_every", "patience")
+                    "checkpoint_every", "patience", "grad_accum_steps")
     for name in at_least_one:
         value = getattr(cfg, name)
         if value is not None and value < 1:
@@ -102,14 +127,20 @@ def _validate(cfg: TorchTrainer) -> None:
             raise OptionError(f"{what} option '{name}' must not be negative, not {getattr(cfg, name)}.")
     if cfg.schedule == "plateau" and cfg.warmup_steps:
         raise OptionError(f"{what}: warmup_steps cannot be combined with schedule=plateau.")
+    if cfg.batch_size % cfg.grad_accum_steps:
+        raise OptionError(f"{what} option 'grad_accum_steps' ({cfg.grad_accum_steps}) must divide batch_size "
+                          f"({cfg.batch_size}): each step's batch is split into that many micro-batches.")
 
 
 class _Run:
-    """The state of one training run."""
+    """The state of one training run (on this process, when there are several)."""
 
-    def __init__(self, cfg: TorchTrainer, job: TrainingJob, device: torch.device, progress: bool, callbacks) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, cfg: TorchTrainer, job: TrainingJob, device: torch.device, progress: bool, callbacks,  # type: ignore[no-untyped-def]
+                 group: distributed.Group | None = None) -> None:
         self.cfg, self.job, self.device, self.progress, self.callbacks = cfg, job, device, progress, callbacks
+        self.group, self.main = group, group is None or group.main
         self.model = job.model.to(device)
+        self.forward_model: torch.nn.Module = self.model  # the DDP wrapper when there are several processes
         self.steps_per_epoch = len(job.train.epoch_order(cfg.batch_size, job.seed, 0))
         self.total = cfg.epochs * self.steps_per_epoch
         if cfg.max_steps:
@@ -145,9 +176,12 @@ class _Run:
         self.scaler.load_state_dict(state["scaler"])
         checkpoint.set_rng_state(state["rng"])
         self.counters = counters
-        self.log.truncate_after(counters["step"])
+        if self.main:
+            self.log.truncate_after(counters["step"])
 
     def _save_last(self) -> None:
+        if not self.main:
+            return
         state = {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
                  "scaler": self.scaler.state_dict(), "rng": checkpoint.rng_state()}
         checkpoint.save(self.job.output / "checkpoints" / "last", self.model, self.counters, state)
@@ -158,8 +192,10 @@ class _Run:
         from tqdm import tqdm
 
         c = self.counters
+        if self.group is not None:
+            self.forward_model = distributed.wrap(self.model, self.device, self._probe_batch())
         bar = tqdm(total=self.total, initial=c["step"], disable=not self.progress, unit="step",
-                   desc=f"train on {describe(self.device)}", dynamic_ncols=True)
+                   desc=f"train on {self._where()}", dynamic_ncols=True)
         with bar:
             while c["epoch"] < self.cfg.epochs and not self._done():
                 self._epoch(bar)
@@ -199,7 +235,15 @@ class _Run:
             c["epoch"], c["batch"] = c["epoch"] + 1, 0
         self._save_last()
 
+    def _probe_batch(self):  # type: ignore[no-untyped-def]
+        return self.job.train.batch(self.job.train.epoch_order(self.cfg.batch_size, self.job.seed, 0)[0][:2]).to(self.device)
+
+    def _where(self) -> str:
+        return distributed.describe_group(self.group, describe(self.device))
+
     def _step(self, indices: list[int]) -> tuple[float, int]:
+        if self.group is not None or self.cfg.grad_accum_steps > 1:
+            return self._split_step(indices)
         batch = self.job.train.batch(indices).to(self.device)
         with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
             loss = self.model.loss(self.model(batch), batch)
@@ -210,6 +254,49 @@ class _Run:
             )
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        self._update()
+        return float(loss.detach()), int(batch.mask.sum())
+
+    def _split_step(self, indices: list[int]) -> tuple[float, int]:
+        """One optimizer step on a global batch split over ranks and accumulation
+        micro-steps. Each part's mean loss is weighted by its share of the global
+        batch's loss units (times the world size, which DDP's averaging divides out),
+        so the summed gradient is the gradient of the whole batch's mean loss."""
+        world, accum = (self.group.world if self.group else 1), self.cfg.grad_accum_steps
+        parts = distributed.shard(indices, world, self.group.rank if self.group else 0, accum)
+        batches = [self.job.train.batch(part or indices[:1]).to(self.device) for part in parts]  # an empty part
+        units = [distributed.loss_units(self.model, b) if part else 0 for part, b in zip(parts, batches)]  # weighs 0
+        total = self._sum([float(sum(units))])[0]
+        self.optimizer.zero_grad(set_to_none=True)
+        loss_sum, tokens = 0.0, 0
+        for k, (batch, n) in enumerate(zip(batches, units)):
+            with self._no_sync(k < accum - 1):
+                with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
+                    loss = self.model.loss(self.forward_model(batch), batch)
+                self.scaler.scale(loss * (n * world / max(total, 1.0))).backward()
+            loss_sum, tokens = loss_sum + float(loss.detach()) * n, tokens + (int(batch.mask.sum()) if n else 0)
+        loss_sum, tokens = self._sum([loss_sum, float(tokens)])
+        mean = loss_sum / max(total, 1.0)
+        if not math.isfinite(mean):
+            raise NlpkitError(
+                f"The training loss became {mean} at step {self.counters['step'] + 1}. "
+                "Lower the learning rate (trainer.lr), keep clip_grad_norm on, or use precision=fp32."
+            )
+        self._update()
+        return mean, int(tokens)
+
+    def _no_sync(self, skip: bool):  # type: ignore[no-untyped-def]
+        """DDP's ``no_sync`` on accumulation micro-steps before the last: gradients add up
+        locally and are all-reduced once per optimizer step."""
+        if skip and self.group is not None:
+            return self.forward_model.no_sync()  # type: ignore[operator]
+        return contextlib.nullcontext()
+
+    def _sum(self, values: list[float]) -> list[float]:
+        return distributed.sum_all(values, self.device) if self.group is not None else values
+
+    def _update(self) -> None:
+        """Clip, step the optimizer (through the scaler) and the per-step schedule."""
         if self.cfg.clip_grad_norm:
             self.scaler.unscale_(self.optimizer)
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_grad_norm)
@@ -222,11 +309,10 @@ class _Run:
         self.scaler.update()
         if not isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             self.scheduler.step()
-        return float(loss.detach()), int(batch.mask.sum())
 
     def _evaluate(self, bar, end_of_epoch: bool = False) -> None:  # type: ignore[no-untyped-def]
         c = self.counters
-        dev = self.job.evaluate(self.model)
+        dev = self._dev_metrics()
         value = dev[self.job.metric]
         c["evaluated_step"] = c["step"]
         sign = 1 if self.job.higher_is_better else -1
@@ -234,21 +320,33 @@ class _Run:
             self.scheduler.step(sign * value)
         if c["best"] is None or sign * value > sign * c["best"]:
             c["best"], c["best_step"], c["bad_evals"] = value, c["step"], 0
-            checkpoint.save(self.job.output / "checkpoints" / "best", self.model, {**c, "dev": scalars(dev)})
+            if self.main:
+                checkpoint.save(self.job.output / "checkpoints" / "best", self.model, {**c, "dev": scalars(dev)})
         else:
             c["bad_evals"] += 1
         if end_of_epoch:
             c["epoch"], c["batch"] = c["epoch"] + 1, 0
         self.last_dev = dev
-        self.log.write({"step": c["step"], "epoch": c["epoch"], "dev": scalars(dev)})
+        if self.main:
+            self.log.write({"step": c["step"], "epoch": c["epoch"], "dev": scalars(dev)})
         bar.set_postfix({f"dev {self.job.metric}": f"{value:.4f}"}, refresh=False)
+
+    def _dev_metrics(self) -> dict:
+        """Dev metrics, computed on rank 0; the other ranks receive its scalars, so that
+        every rank takes the same best-model, patience and plateau decisions."""
+        if self.group is None:
+            return self.job.evaluate(self.model)
+        dev = self.job.evaluate(self.model) if self.main else None
+        shared = distributed.broadcast(scalars(dev) if self.main else None, self.group)
+        return dev if self.main else shared
 
     def _log_train(self, window: dict, bar) -> None:  # type: ignore[no-untyped-def]
         c = self.counters
         loss = window["loss"] / window["batches"]
         rate = window["tokens"] / window["seconds"] if window["seconds"] > 0 else math.nan
         lr = self.optimizer.param_groups[0]["lr"]
-        self.log.write({"step": c["step"], "epoch": c["epoch"], "train_loss": loss, "lr": lr, "tokens_per_s": rate})
+        if self.main:
+            self.log.write({"step": c["step"], "epoch": c["epoch"], "train_loss": loss, "lr": lr, "tokens_per_s": rate})
         bar.set_postfix({"loss": f"{loss:.4f}"}, refresh=False)
         window.update(_empty_window())
 
@@ -258,17 +356,20 @@ class _Run:
         return stopped or c["step"] >= self.total
 
     def _stale_checkpoint(self) -> bool:
+        if not self.main:
+            return False
         folder = self.job.output / "checkpoints" / "last"
         return not folder.exists() or checkpoint.load_counters(folder).get("step") != self.counters["step"]
 
     def _finish(self) -> dict:
         c = self.counters
         best = self.job.output / "checkpoints" / "best"
-        if (best / checkpoint.MODEL).is_file():
+        if self.main and (best / checkpoint.MODEL).is_file():  # other ranks may not see rank 0's disk
             checkpoint.load_weights(best, self.model)
-        plot_learning_curve(self.log.path, self.job.output / "learning-curve.png", self.job.metric)
+        if self.main:
+            plot_learning_curve(self.log.path, self.job.output / "learning-curve.png", self.job.metric)
         stopped_early = self.cfg.patience is not None and c["bad_evals"] >= self.cfg.patience
         return {"best": c["best"], "best_step": c["best_step"], "steps": c["step"], "epochs": c["epoch"],
                 "stopped_early": stopped_early, "train_seconds": c["seconds"],
                 "tokens_per_second": c["tokens"] / c["seconds"] if c["seconds"] else math.nan,
-                "device": describe(self.device)}
+                "device": self._where()}
