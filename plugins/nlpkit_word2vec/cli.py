@@ -18,7 +18,7 @@ def word2vec() -> None:
     \b
     Examples:
       nlpkit word2vec train corpus.txt -o vectors.txt --mode skipgram --dim 100
-      nlpkit word2vec train news.txt -o zh.bin --tokenizer jieba --min-count 3
+      nlpkit word2vec train news.txt -o zh.bin --tokenizer jieba --min-count 3 --workers 2
       nlpkit word2vec similar vectors.txt king --topn 5
       nlpkit word2vec analogy vectors.txt man king woman
       nlpkit word2vec evaluate vectors.txt --similarity wordsim353.tsv --analogies questions-words.txt
@@ -42,10 +42,12 @@ def word2vec() -> None:
 @click.option("-O", "--option", "options", multiple=True, metavar="KEY=VALUE", help="Tokenizer option; repeatable.")
 @click.option("--lowercase", is_flag=True, help="Lowercase every token.")
 @click.option("--device", default="auto", show_default=True, help="auto (cuda, mps, cpu), cpu, cuda, cuda:1...")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="CPU threads updating shared weights at once (faster on several cores; 1 is reproducible).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar with words/s.")
 def train(corpus: str, output: str, mode: str, dim: int, window: int, negative: int, min_count: int, sample: float,
           epochs: int, alpha: float, seed: int, tokenizer: str, options: tuple[str, ...], lowercase: bool,
-          device: str, progress: bool) -> None:
+          device: str, workers: int, progress: bool) -> None:
     """Train word vectors on CORPUS (UTF-8 text, one sentence per line), streamed from
     disk once per epoch, and write them in the word2vec format."""
     from nlpkit.api import tokenizer_from_strings
@@ -58,7 +60,7 @@ def train(corpus: str, output: str, mode: str, dim: int, window: int, negative: 
     click.echo(f"Training {mode} vectors on {describe(target)}.", err=True)
     vectors = train_word2vec(lambda: _sentences(corpus, split, lowercase), mode=mode, dim=dim, window=window,  # type: ignore[arg-type]
                              negative=negative, min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
-                             seed=seed, device=str(target), progress=progress)
+                             seed=seed, device=str(target), workers=workers, progress=progress)
     vectors.save(output, binary=output.endswith(".bin"))
     click.echo(f"Wrote {len(vectors)} vectors of {vectors.dim} dimensions to {output}.", err=True)
 

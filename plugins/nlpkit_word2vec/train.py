@@ -23,6 +23,7 @@ a corpus larger than memory streams from disk: once to count words, once per epo
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections import Counter
@@ -66,23 +67,27 @@ class EpochStats:
 def train_word2vec(corpus: Corpus, *, mode: Mode = "skipgram", dim: int = 100, window: int = 5,
                    negative: int = 5, min_count: int = 5, sample: float = 1e-3, epochs: int = 5,
                    alpha: float = 0.025, min_alpha: float = 0.0001, seed: int = 1, device: str = "cpu",
-                   batch_size: int | None = None, max_vocab: int | None = None, progress: bool = False,
-                   callback: Callable[[EpochStats], None] | None = None) -> WordVectors:
+                   batch_size: int | None = None, max_vocab: int | None = None, workers: int = 1,
+                   progress: bool = False, callback: Callable[[EpochStats], None] | None = None) -> WordVectors:
     """Train word vectors on ``corpus()`` (token lists) and return the input vectors.
 
     ``batch_size`` defaults to 1024 pairs (skip-gram) or 512 centre words (CBOW);
     ``max_vocab`` keeps only the most frequent words; words come out most frequent
-    first (ties by string). On CPU the same ``seed`` gives the same vectors.
+    first (ties by string). On CPU with one worker the same ``seed`` gives the same
+    vectors; ``workers > 1`` (CPU only) runs the SGD steps of several chunks at once on
+    shared weights, as gensim does: faster on several cores, and no longer reproducible.
     """
     _check_options(corpus, mode, dim, window, negative, min_count, sample, epochs, alpha, min_alpha,
-                   batch_size, max_vocab)
+                   batch_size, max_vocab, workers)
     torch_device = resolve_device(device)
+    if workers > 1 and torch_device.type != "cpu":
+        raise UsageError(f"workers > 1 runs CPU threads; on {torch_device} keep workers = 1 (the device is parallel).")
     vocab = Vocabulary.count(corpus, min_count, max_vocab, sample)
     rng = np.random.default_rng(seed)
     model = _Model(len(vocab.words), dim, torch_device, rng)
     trainer = _Trainer(model, vocab, mode, window, negative, batch_size or DEFAULT_BATCH_SIZE[mode], rng,
-                       _Schedule(alpha, min_alpha, epochs * vocab.total))
-    with _progress_bar(progress, epochs * vocab.total) as bar:
+                       _Schedule(alpha, min_alpha, epochs * vocab.total), workers)
+    with _progress_bar(progress, epochs * vocab.total) as bar, contextlib.closing(trainer.steps):
         for epoch in range(1, epochs + 1):
             bar.set_description(f"word2vec {mode} epoch {epoch}/{epochs}")
             stats = trainer.epoch(_sentences(corpus), epoch, bar)
@@ -93,14 +98,15 @@ def train_word2vec(corpus: Corpus, *, mode: Mode = "skipgram", dim: int = 100, w
 
 def _check_options(corpus: object, mode: str, dim: int, window: int, negative: int, min_count: int,
                    sample: float, epochs: int, alpha: float, min_alpha: float, batch_size: int | None,
-                   max_vocab: int | None) -> None:
+                   max_vocab: int | None, workers: int = 1) -> None:
     if not callable(corpus):
         raise UsageError("corpus must be a function that returns a fresh iterator of token lists on every "
                          "call (e.g. lambda: read_sentences(path)); it is called once per epoch.")
     if mode not in MODES:
         raise UsageError(f"Unknown word2vec mode '{mode}'; use {' or '.join(MODES)}.")
     for name, value in (("dim", dim), ("window", window), ("negative", negative), ("min_count", min_count),
-                        ("epochs", epochs), ("batch_size", batch_size or 1), ("max_vocab", max_vocab or 1)):
+                        ("epochs", epochs), ("batch_size", batch_size or 1), ("max_vocab", max_vocab or 1),
+                        ("workers", workers)):
         if not isinstance(value, int) or value < 1:
             raise UsageError(f"{name} must be a positive integer, got {value!r}.")
     if not 0 <= sample < 1:
@@ -246,15 +252,16 @@ class _Model:
         self.out_scale: torch.Tensor | None = None  # per output row: see _row_scales
 
     def output_step(self, hidden: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor,
-                    lr: float) -> torch.Tensor:
+                    lr: float, loss: torch.Tensor | None = None) -> torch.Tensor:
         """One SGD step of the output layer for ``hidden`` [B, D] against ``targets``
         [B, 1+K] (the true word, then K noise words; ``weight`` 0 drops a noise word that
-        is the true one). Returns the gradient step for ``hidden`` (word2vec.c's neu1e)."""
+        is the true one). Returns the gradient step for ``hidden`` (word2vec.c's neu1e).
+        The batch's loss is added to ``loss`` (default: ``self.loss``)."""
         b, k = targets.shape
         rows = self.w_out.index_select(0, targets.reshape(-1)).view(b, k, -1)  # shape: [B, 1+K, D]
         score = (rows * hidden.unsqueeze(1)).sum(2)  # shape: [B, 1+K]; faster than bmm for these shapes
         score[:, 1:].neg_()  # now every term's loss is -log sigmoid(score)
-        self.loss += -(torch.nn.functional.logsigmoid(score) * weight).sum(dtype=torch.float64)
+        (self.loss if loss is None else loss).sub_((torch.nn.functional.logsigmoid(score) * weight).sum(dtype=torch.float64))
         g = torch.sigmoid(score.neg_()).mul_(weight).mul_(lr)  # 1 - sigmoid(true), sigmoid(noise)
         g[:, 1:].neg_()  # shape: [B, 1+K]: (label - sigmoid(score)) * lr
         step = torch.bmm(g.unsqueeze(1), rows).squeeze(1)  # shape: [B, D]
@@ -281,7 +288,7 @@ class _Schedule:
 
 class _Trainer:
     def __init__(self, model: _Model, vocab: Vocabulary, mode: str, window: int, negative: int,
-                 batch_size: int, rng: np.random.Generator, schedule: _Schedule) -> None:
+                 batch_size: int, rng: np.random.Generator, schedule: _Schedule, workers: int = 1) -> None:
         self.model, self.vocab, self.mode, self.window = model, vocab, mode, window
         self.negative, self.batch_size, self.rng, self.schedule = negative, batch_size, rng, schedule
         self.index = vocab.index
@@ -289,6 +296,7 @@ class _Trainer:
         out_scale, in_scale = _row_scales(vocab, mode, window, negative, batch_size)
         model.out_scale = _tensor_or_none(out_scale, model.device)
         self.in_scale = _tensor_or_none(in_scale, model.device)
+        self.steps = _Steps(workers, model.loss)
 
     def epoch(self, sentences: Iterable[Sequence[str]], number: int, bar) -> EpochStats:  # type: ignore[no-untyped-def]
         start, words, examples = time.perf_counter(), 0, 0
@@ -299,6 +307,7 @@ class _Trainer:
             self.words_done += size
             words += size
             bar.update(size)
+        self.steps.wait()
         if words == 0:
             raise UsageError(f"corpus() yielded no words in epoch {number}; it must return a fresh iterator "
                              "on every call (a generator function, not a generator).")
@@ -322,18 +331,22 @@ class _Trainer:
         """word2vec.c's skip-gram: the context word's input vector predicts the centre word."""
         inputs = found.ids[found.context]
         targets, weight = self._noise(found.ids[found.centre])
-        model, device, n = self.model, self.model.device, len(inputs)
-        inputs_t, targets_t = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
-        weight_t = torch.from_numpy(weight).to(device)
-        for s in range(0, n, self.batch_size):
+        device, n = self.model.device, len(inputs)
+        tensors = [torch.from_numpy(a).to(device) for a in (inputs, targets, weight)]
+        self.steps.run(self._skipgram_steps, *tensors, self._rates(size, n))
+        return n
+
+    def _skipgram_steps(self, inputs_t: torch.Tensor, targets_t: torch.Tensor, weight_t: torch.Tensor,
+                        rates: list[float], loss: torch.Tensor) -> None:
+        model = self.model
+        for number, s in enumerate(range(0, len(inputs_t), self.batch_size)):
             batch = slice(s, s + self.batch_size)
             rows = inputs_t[batch]
             hidden = model.w_in.index_select(0, rows)
-            step = model.output_step(hidden, targets_t[batch], weight_t[batch], self._lr(size, s, n))
+            step = model.output_step(hidden, targets_t[batch], weight_t[batch], rates[number], loss)
             if self.in_scale is not None:
                 step.mul_(self.in_scale[rows].unsqueeze(1))
             model.w_in.index_add_(0, rows, step)
-        return n
 
     def _cbow(self, found: _Windows, size: int) -> int:
         """word2vec.c's CBOW: the mean of the context words' input vectors predicts the centre
@@ -341,21 +354,68 @@ class _Trainer:
         first = np.flatnonzero(np.diff(found.centre, prepend=-1))  # pairs are ordered by centre
         centres, bounds = found.centre[first], np.r_[first, len(found.centre)]
         targets, weight = self._noise(found.ids[centres])
-        model, device, n = self.model, self.model.device, len(centres)
-        context_t = torch.from_numpy(found.ids[found.context]).to(device)
-        row_t = torch.from_numpy(np.repeat(np.arange(n), np.diff(bounds))).to(device)
-        count_t = torch.from_numpy(np.diff(bounds).astype(np.float32)).to(device)
-        targets_t, weight_t = torch.from_numpy(targets).to(device), torch.from_numpy(weight).to(device)
-        for s in range(0, n, self.batch_size):
+        device, n = self.model.device, len(centres)
+        arrays = (found.ids[found.context], np.repeat(np.arange(n), np.diff(bounds)),
+                  np.diff(bounds).astype(np.float32), targets, weight)
+        tensors = [torch.from_numpy(a).to(device) for a in arrays]
+        self.steps.run(self._cbow_steps, bounds, *tensors, self._rates(size, n))
+        return n
+
+    def _cbow_steps(self, bounds: np.ndarray, context_t: torch.Tensor, row_t: torch.Tensor, count_t: torch.Tensor,
+                    targets_t: torch.Tensor, weight_t: torch.Tensor, rates: list[float], loss: torch.Tensor) -> None:
+        model, n = self.model, len(targets_t)
+        for number, s in enumerate(range(0, n, self.batch_size)):
             e = min(s + self.batch_size, n)
             context, rows = context_t[bounds[s]:bounds[e]], row_t[bounds[s]:bounds[e]] - s
-            hidden = torch.zeros(e - s, model.w_in.shape[1], device=device)
+            hidden = torch.zeros(e - s, model.w_in.shape[1], device=model.device)
             hidden.index_add_(0, rows, model.w_in.index_select(0, context)).div_(count_t[s:e, None])
-            step = model.output_step(hidden, targets_t[s:e], weight_t[s:e], self._lr(size, s, n)).index_select(0, rows)
+            step = model.output_step(hidden, targets_t[s:e], weight_t[s:e], rates[number], loss)
+            step = step.index_select(0, rows)
             if self.in_scale is not None:
                 step.mul_(self.in_scale[context].unsqueeze(1))
             model.w_in.index_add_(0, context, step)
-        return n
+
+    def _rates(self, size: int, n: int) -> list[float]:
+        """The learning rate of each batch of a chunk of ``size`` words and ``n`` examples."""
+        return [self._lr(size, s, n) for s in range(0, n, self.batch_size)]
+
+
+class _Steps:
+    """Runs the SGD steps of each chunk: inline with one worker (deterministic), else on
+    ``workers`` threads that update the shared weights without locks, as word2vec.c
+    and gensim do ("Hogwild"; torch releases the GIL inside each operation). The
+    examples of every chunk are still drawn in order by the caller, from one seed."""
+
+    def __init__(self, workers: int, loss: torch.Tensor) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.loss = loss
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="word2vec") if workers > 1 else None
+        self.pending: list = []
+        self.workers = workers
+
+    def run(self, steps: Callable[..., None], *args: object) -> None:
+        if self.pool is None:
+            steps(*args, self.loss)
+            return
+        if len(self.pending) >= 2 * self.workers:  # bounds the chunks held in memory
+            self._collect(self.pending.pop(0))
+        own = torch.zeros_like(self.loss)  # one accumulator per job: no lost updates
+        self.pending.append((self.pool.submit(steps, *args, own), own))
+
+    def wait(self) -> None:
+        """Finish every submitted chunk (at the end of each epoch)."""
+        while self.pending:
+            self._collect(self.pending.pop(0))
+
+    def _collect(self, job: tuple) -> None:  # type: ignore[type-arg]
+        future, own = job
+        future.result()  # re-raises a worker's exception here
+        self.loss.add_(own)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _row_scales(vocab: Vocabulary, mode: str, window: int, negative: int,

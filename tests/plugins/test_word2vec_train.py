@@ -70,6 +70,25 @@ def test_same_seed_same_vectors_other_seed_others(corpus: list[list[str]]) -> No
         assert not np.array_equal(first.vectors, other.vectors)
 
 
+@pytest.mark.parametrize("mode", ["skipgram", "cbow"])
+def test_two_workers_share_the_weights_and_still_learn(corpus, mode, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(train_module, "_CHUNK_WORDS", 1_000)  # many chunks, so both threads have work
+    losses: list[EpochStats] = []
+    wv = train_word2vec(lambda: corpus, mode=mode, seed=3, workers=2, callback=losses.append, **SMALL)
+    within = (mean_cosine(wv, TOPICS[0], TOPICS[0]) + mean_cosine(wv, TOPICS[1], TOPICS[1])) / 2
+    assert within > mean_cosine(wv, TOPICS[0], TOPICS[1]) + 0.5
+    assert losses[2].loss < losses[0].loss and losses[0].words == 15_000
+
+
+def test_an_error_in_a_worker_thread_reaches_the_caller(corpus, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args: object) -> None:
+        raise RuntimeError("step failed")
+
+    monkeypatch.setattr(train_module._Trainer, "_skipgram_steps", broken)
+    with pytest.raises(RuntimeError, match="step failed"):
+        train_word2vec(lambda: corpus, mode="skipgram", workers=2, **SMALL)
+
+
 def test_words_come_most_frequent_first_ties_by_string() -> None:
     sentences = [["b", "a", "c", "c", "rare"], ["a", "b", "c", "d"]]
     wv = train_word2vec(lambda: sentences, min_count=2, dim=4, epochs=1)
@@ -275,6 +294,8 @@ def test_a_generator_instead_of_a_generator_function() -> None:
     ({"sample": 1.0}, r"sample must be in \[0, 1\)"),
     ({"min_alpha": 0.1}, "need 0 <= min_alpha <= alpha"),
     ({"device": "tpu"}, "'tpu' is not a device"),
+    ({"workers": 0}, "workers must be a positive integer"),
+    ({"workers": 2, "device": "meta"}, "workers > 1 runs CPU threads; on meta keep workers = 1"),
 ])
 def test_bad_options(option: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(UsageError, match=message):
