@@ -71,8 +71,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def resolve_corpus_path(value: str, base: Path) -> str:
     """``corpus:NAME/FILE`` finds a known corpus (checked against the manifest);
-    ``sample:NAME`` a sample bundled with nlpkit; other relative paths are taken
-    relative to ``base``."""
+    ``sample:NAME`` a sample bundled with nlpkit; ``package:PACKAGE/FILE`` a data file
+    inside an installed Python package (``package:jieba/dict.txt``); other relative
+    paths are taken relative to ``base``."""
+    if value.startswith("package:"):
+        from .paths import package_file
+
+        return str(package_file(value[len("package:"):]))
     if value.startswith("sample:"):
         from nlpkit_corpora import sample_path
 

@@ -81,6 +81,21 @@ def test_corpus_paths_resolve_through_the_manifest(tmp_path, corpus_file) -> Non
     assert folder == expected.parent
 
 
+def test_package_paths_find_a_data_file_without_importing_the_package(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from nlpkit.config import resolve_corpus_path as r; "
+            "p = Path(r('package:jieba/dict.txt', Path('.'))); "
+            "assert p.name == 'dict.txt' and p.stat().st_size > 1_000_000, p; assert 'jieba' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    for spec, message in (("package:jieba", "needs the form package:PACKAGE/FILE"),
+                          ("package:no_such_pkg/x.txt", "no installed Python package 'no_such_pkg'"),
+                          ("package:jieba/no.txt", "package 'jieba' has no file 'no.txt'")):
+        with pytest.raises(UsageError, match=message):
+            resolve_corpus_path(spec, tmp_path)
+
+
 def test_set_overrides_are_typed_as_toml(tmp_path) -> None:
     config = load_config(write_config(tmp_path), [
         "trainer.epochs=3",
