@@ -75,7 +75,8 @@ def train_word2vec(corpus: Corpus, *, mode: Mode = "skipgram", dim: int = 100, w
     ``max_vocab`` keeps only the most frequent words; words come out most frequent
     first (ties by string). On CPU with one worker the same ``seed`` gives the same
     vectors; ``workers > 1`` (CPU only) runs the SGD steps of several chunks at once on
-    shared weights, as gensim does: faster on several cores, and no longer reproducible.
+    shared weights, as gensim does: faster on several cores, and no longer reproducible
+    (torch operations then run one thread each, for the length of the call).
     """
     _check_options(corpus, mode, dim, window, negative, min_count, sample, epochs, alpha, min_alpha,
                    batch_size, max_vocab, workers)
@@ -87,7 +88,8 @@ def train_word2vec(corpus: Corpus, *, mode: Mode = "skipgram", dim: int = 100, w
     model = _Model(len(vocab.words), dim, torch_device, rng)
     trainer = _Trainer(model, vocab, mode, window, negative, batch_size or DEFAULT_BATCH_SIZE[mode], rng,
                        _Schedule(alpha, min_alpha, epochs * vocab.total), workers)
-    with _progress_bar(progress, epochs * vocab.total) as bar, contextlib.closing(trainer.steps):
+    with _progress_bar(progress, epochs * vocab.total) as bar, contextlib.closing(trainer.steps), \
+            _one_op_thread(workers > 1):
         for epoch in range(1, epochs + 1):
             bar.set_description(f"word2vec {mode} epoch {epoch}/{epochs}")
             stats = trainer.epoch(_sentences(corpus), epoch, bar)
@@ -440,6 +442,21 @@ def _row_scales(vocab: Vocabulary, mode: str, window: int, negative: int,
 
 def _tensor_or_none(scale: np.ndarray, device: torch.device) -> torch.Tensor | None:
     return None if scale.min() >= 1.0 else torch.from_numpy(scale.astype(np.float32)).to(device)
+
+
+@contextlib.contextmanager
+def _one_op_thread(on: bool) -> Iterator[None]:
+    """With several worker threads, each torch operation runs on one thread (restored
+    afterwards): the workers are the parallelism, and nested thread teams on the same
+    cores only fight over them."""
+    before = torch.get_num_threads()
+    if on:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if on:
+            torch.set_num_threads(before)
 
 
 def _progress_bar(show: bool, total: int):  # type: ignore[no-untyped-def]
