@@ -2,7 +2,8 @@
 
 For word segmentation (BMES over characters) and POS tagging. It registers under
 ``register_models`` like the neural models, but never imports torch: the maths is in
-:mod:`nlpkit_hmm.hmm`, the pipeline adapter in :mod:`nlpkit_hmm.model`.
+:mod:`nlpkit_hmm.hmm`, the pipeline adapter in :mod:`nlpkit_hmm.model`, Baum-Welch re-estimation on raw text in
+:mod:`nlpkit_hmm.baum_welch` (``nlpkit hmm reestimate``, :mod:`nlpkit_hmm.cli`).
 """
 
 from __future__ import annotations
@@ -15,3 +16,10 @@ def register_models(register):  # type: ignore[no-untyped-def]
     from .model import HMMTagger
 
     register(HMMTagger)
+
+
+@hookimpl
+def register_commands(cli):  # type: ignore[no-untyped-def]
+    from .cli import hmm
+
+    cli.add_command(hmm)

@@ -149,16 +149,23 @@ NO_TORCH_SCRIPT = textwrap.dedent("""
 
 
 def test_an_hmm_is_trained_and_used_without_importing_torch(tmp_path, samples) -> None:
-    """The issue's promise: training and decoding an HMM never import torch, from the CLI."""
+    """The issue's promise: training and decoding an HMM never import torch, from the CLI
+    (re-estimating it on raw text with Baum-Welch neither)."""
     (tmp_path / "train.txt").write_text(samples.segmented(samples.cws_sentences(80, seed=1)), encoding="utf-8")
     (tmp_path / "dev.txt").write_text(samples.segmented(samples.cws_sentences(20, seed=2)), encoding="utf-8")
     (tmp_path / "c.toml").write_text(
         '[task]\nname = "segment"\n[corpus]\ntrain = "train.txt"\ndev = "dev.txt"\nformat = "segmented"\n'
         '[tokenizer]\nname = "char"\ngraphemes = false\n[model]\nname = "hmm"\nunknown = "chars"\n', encoding="utf-8")
+    (tmp_path / "raw.txt").write_text("".join(line.replace(" ", "") + "\n" for line in
+                                              samples.segmented(samples.cws_sentences(30, seed=3)).splitlines()), encoding="utf-8")
     commands = ["train c.toml -o run --no-progress", "predict run 我们学习汉语", "evaluate run dev.txt --format segmented",
-                "tokenize --tokenizer run 我们学习汉语"]
+                "tokenize --tokenizer run 我们学习汉语", "hmm reestimate run raw.txt -o bw --iterations 2 --anchor 0.5",
+                "evaluate bw dev.txt --format segmented"]
     done = subprocess.run([sys.executable, "-c", NO_TORCH_SCRIPT, *commands], check=False, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "f1" in done.stdout and "我们" in done.stdout, done.stdout  # evaluate and tokenize printed
     assert "torch never imported" in done.stdout, done.stdout
+    assert done.stderr.count("iteration ") == 3 and done.stdout.count("f1 ") == 2, done.stderr
+    meta = json.loads((tmp_path / "bw" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["baum_welch"]["iterations"] == 2 and "metrics" not in meta  # the old metrics scored the old model

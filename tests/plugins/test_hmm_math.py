@@ -24,6 +24,7 @@ try:
 except ModuleNotFoundError:  # an editable install made before the plugin existed
     sys.path.insert(0, str(REPO / "plugins"))
     from nlpkit_hmm.hmm import HMM, token_class
+from nlpkit_hmm.baum_welch import _expected_counts, reestimate
 
 DET, NOUN, VERB, ADV = range(4)
 TINY_WORDS = [["the", "dog", "runs"], ["a", "cat", "sleeps", "now"], ["the", "cat"], ["dogs", "run", "quickly"],
@@ -367,3 +368,68 @@ def test_an_unseen_capitalised_word_reads_as_its_known_lowercase_form() -> None:
     hmm = HMM(order=1, unknown="suffix")
     hmm.fit(sentences, tags, 4)
     assert hmm.decode([["Please", "run"]]) == [[3, 1]]  # not PROPN, which capitals suggest
+
+
+# -- Baum-Welch (nlpkit_hmm.baum_welch) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_forward_backward_likelihood_and_counts_equal_brute_force(order: int) -> None:
+    """The E-step's log-likelihood is log sum over every tag sequence of p(tokens, tags), and
+    its expected counts are that enumeration's posterior-weighted counts."""
+    hmm = fitted(order=order, unknown="none")
+    sentences = [["the", "dog", "runs"], ["a", "cat"], ["dogs", "run", "quickly", "now"]]
+    words = sorted({w for s in sentences for w in s})
+    ids = [np.array([words.index(w) for w in s]) for s in sentences]
+    ngrams, emissions, ll = _expected_counts(hmm, words, ids)
+    want_ll, want_emissions, want_ngrams = 0.0, np.zeros_like(emissions), np.zeros_like(ngrams)
+    for s in sentences:
+        seqs, scores = enumerate_all(hmm, s)
+        total = np.logaddexp.reduce(scores)
+        want_ll += total
+        for seq, score in zip(seqs, scores):
+            weight = math.exp(score - total)
+            padded = [4] * order + list(seq) + [4]
+            for j in range(order, len(padded)):
+                want_ngrams[tuple(padded[j - order: j + 1])] += weight
+            for w, t in zip(s, seq):
+                want_emissions[words.index(w), t] += weight
+    assert ll == pytest.approx(want_ll, rel=1e-9)
+    np.testing.assert_allclose(ngrams, want_ngrams, atol=1e-9)
+    np.testing.assert_allclose(emissions, want_emissions, atol=1e-9)
+
+
+def sxu_sample(corpus_file, first: int, count: int) -> tuple[list[list[str]], list[list[int]]]:  # type: ignore[no-untyped-def]
+    """Characters and B/M/E/S tag ids of ``count`` real SXU sentences from line ``first``."""
+    lines = corpus_file("sxu_cws", "train.txt").read_text(encoding="utf-8").splitlines()[first: first + count]
+    sentences = [line.split() for line in lines if line.strip()]
+    tag = {1: [3]}
+    chars = [list("".join(words)) for words in sentences]
+    tags = [[t for w in words for t in tag.get(len(w), [0, *[1] * (len(w) - 2), 2])] for words in sentences]
+    return chars, tags
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_baum_welch_never_lowers_the_likelihood_of_real_raw_text(corpus_file, order: int) -> None:
+    """EM's guarantee, on 400 real SXU sentences re-estimated from an HMM fitted on 300 others.
+    (The supervised model's own score is left out: it scores unseen characters with the
+    unknown-word model, which is not a probability.)"""
+    chars, tags = sxu_sample(corpus_file, 0, 300)
+    raw, _ = sxu_sample(corpus_file, 300, 400)
+    hmm = HMM(order=order, unknown="chars")
+    hmm.fit(chars, tags, 4)
+    lls = reestimate(hmm, raw, 4)
+    assert len(lls) == 5
+    assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(lls[1:])), lls
+    assert lls[-1] > lls[1], lls
+    assert len(hmm.decode(raw[:3])) == 3  # the re-estimated model still decodes
+
+
+def test_baum_welch_checks_its_options() -> None:
+    hmm = fitted()
+    with pytest.raises(OptionError, match="iterations"):
+        reestimate(hmm, [["the"]], -1)
+    with pytest.raises(OptionError, match="anchor"):
+        reestimate(hmm, [["the"]], 1, anchor=1.0)
+    with pytest.raises(UsageError, match="non-empty raw sentence"):
+        reestimate(hmm, [[]], 1)
