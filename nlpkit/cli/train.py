@@ -125,14 +125,18 @@ def _launch(nproc: int, argv: list[str]) -> None:
 
 
 def _failure(exc, nproc: int) -> NlpkitError:  # type: ignore[no-untyped-def]
-    """One error naming the rank that failed first (and any other that failed with it),
-    with that rank's exit code, or 128 + the signal that killed it, as a shell reports."""
+    """One error naming the rank that failed first (and any other that failed by itself,
+    not by the launcher's SIGTERM), with that rank's exit code, or 128 + the signal
+    that killed it, as a shell reports it."""
+    import signal
+
     first, failure = exc.get_first_failure()
-    ranks = [first, *sorted(set(exc.failures) - {first})]
-    what = "; ".join(f"rank {rank} {_how(exc.failures[rank])}" for rank in ranks)
+    others = [rank for rank in sorted(exc.failures) if rank != first and exc.failures[rank].exitcode != -signal.SIGTERM]
+    what = "; ".join(f"rank {rank} {_how(exc.failures[rank])}" for rank in [first, *others])
+    stopped = " The launcher stopped the other processes." if len(others) + 1 < nproc else ""
     error = NlpkitError(
-        f"Training on {nproc} processes failed: {what}. The launcher stopped the other processes. "
-        "A rank's own error, if it printed one, is above; a rank killed by a signal was often out of memory."
+        f"Training on {nproc} processes failed: {what}.{stopped} A rank's own error, if it printed one, is "
+        "above; a rank killed by a signal was often out of memory."
     )
     error.exit_code = failure.exitcode if failure.exitcode > 0 else 128 - failure.exitcode
     return error

@@ -219,11 +219,21 @@ def describe_group(group: Group | None, device_text: str) -> str:
     return f"{device_text} x {group.world} processes ({group.backend})"
 
 
-def rank_error(group: Group, exc: BaseException) -> NlpkitError:
-    """An error to raise on every rank when a collective fails (a peer died or timed out)."""
-    return NlpkitError(
-        f"Rank {group.rank} of {group.world} lost the other processes of the job ({type(exc).__name__}: "
-        f"{str(exc).splitlines()[0] if str(exc) else 'no details'}). Another rank failed or was killed; "
-        f"its error is above. A rank that hangs fails after {TIMEOUT_ENV} minutes."
-    )
+def lost_peers(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failed collective: a peer died, hung past the timeout, or
+    closed its connection (gloo and nccl raise these as RuntimeError)."""
+    import torch.distributed as dist
 
+    text = str(exc)
+    markers = ("gloo", "NCCL", "nccl", "Connection reset", "Connection closed", "timed out", "Timed out")
+    return isinstance(exc, dist.DistError) or any(marker in text for marker in markers)
+
+
+def rank_error(group: Group, exc: BaseException) -> NlpkitError:
+    """The error every surviving rank raises when a collective fails."""
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return NlpkitError(
+        f"Rank {group.rank} of {group.world} lost contact with the other processes of the job ({first_line}). "
+        f"Another rank failed or was killed (its error is above or in its node's log); a rank that stops "
+        f"responding fails the job after {TIMEOUT_ENV} minutes ({timeout().total_seconds() / 60:g} now)."
+    )

@@ -86,6 +86,10 @@ class TorchTrainer(Trainer):
             elif run.main:
                 run.log.truncate_after(-1)  # a fresh run never appends to an old log
             return run.train()
+        except RuntimeError as exc:
+            if group is not None and distributed.lost_peers(exc):
+                raise distributed.rank_error(group, exc) from exc
+            raise
         finally:
             distributed.stop(group)
 
@@ -95,7 +99,7 @@ class TorchTrainer(Trainer):
 
     def _job_description(self, job: TrainingJob, resume: bool) -> dict:
         """What every rank of a multi-process job must agree on."""
-        return {"fingerprint": job.fingerprint, "trainer": self.config(), "examples": len(job.train),
+        return {"config and corpus fingerprint": job.fingerprint, "trainer": self.config(), "examples": len(job.train),
                 "seed": job.seed, "resume": resume, "torch": torch.__version__}
 
 
