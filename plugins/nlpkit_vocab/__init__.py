@@ -37,7 +37,11 @@ class VocabEncoder(Encoder):
       and ending at it, three vectors ``lexicon_dim`` wide (softword features, Zhang &
       Yang 2018). ``FILE`` is a word list (``lexicon_format = "words"``: the first field
       of each line, so jieba dictionaries work) or segmented text (``"segmented"``), a
-      path or ``corpus:NAME/FILE``; the pipeline keeps its own copy, ``lexicon.txt``.
+      path or ``corpus:NAME/FILE``; the pipeline keeps its own copy, ``lexicon.txt``;
+    - ``lexicon_word_dim > 0`` (with a lexicon): the matched words themselves, per role,
+      each a learned ``lexicon_word_dim``-wide vector averaged over the set: four more
+      vectors (SoftLexicon, Ma et al. 2020). Words matched in training get a vector;
+      the others read as ``<unk>``.
     """
 
     name = "vocab"
@@ -57,9 +61,10 @@ class VocabEncoder(Encoder):
         lexicon: str = "",
         lexicon_format: Literal["words", "segmented"] = "words",
         lexicon_dim: int = 0,
+        lexicon_word_dim: int = 0,
     ) -> None:
         _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim)
-        _check_lexicon(lexicon, lexicon_dim)
+        _check_lexicon(lexicon, lexicon_dim, lexicon_word_dim)
         self.dim, self.min_freq, self.max_size, self.lowercase = dim, min_freq, max_size, lowercase
         self.char_dim, self.char_filters, self.char_width = char_dim, char_filters, char_width
         self.max_word_chars, self.bigram_dim = max_word_chars, bigram_dim
@@ -67,7 +72,9 @@ class VocabEncoder(Encoder):
         self.chars: Vocab | None = None
         self.bigrams: Vocab | None = None
         self.lexicon, self.lexicon_format, self.lexicon_dim = lexicon, lexicon_format, lexicon_dim
+        self.lexicon_word_dim = lexicon_word_dim
         self.lexicon_words: Lexicon | None = None
+        self.lexicon_vocab: Vocab | None = None
 
     def normalise(self, token: str) -> str:
         return token.lower() if self.lowercase else token
@@ -80,16 +87,21 @@ class VocabEncoder(Encoder):
                                      self.min_freq, specials=FEATURE_SPECIALS)
         if self.bigram_dim:
             self.bigrams = Vocab.build((_bigrams(seq) for seq in sequences), self.min_freq, specials=FEATURE_SPECIALS)
-        if self.lexicon_dim:
+        if self.lexicon:
             from nlpkit.config import resolve_corpus_path
 
             from .lexicon import Lexicon
 
             self.lexicon_words = Lexicon.read(resolve_corpus_path(self.lexicon, Path.cwd()), self.lexicon_format)
+        if self.lexicon_word_dim:
+            lexicon = self._fitted(self.lexicon_words, "lexicon")
+            matched = ((w for _, _, w in lexicon.spans(seq)) for seq in sequences)
+            self.lexicon_vocab = Vocab(sorted({w for words in matched for w in words}), FEATURE_SPECIALS)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
-        on = {"chars": self.char_dim, "bigrams": self.bigram_dim, "lexicon": self.lexicon_dim}
+        on = {"chars": self.char_dim, "bigrams": self.bigram_dim, "lexicon": self.lexicon_dim,
+              "lexicon_words": self.lexicon_word_dim}
         return tuple(name for name, dim in on.items() if dim)
 
     def features(self, tokens: Sequence[str]) -> dict[str, list[list[int]]]:
@@ -105,7 +117,18 @@ class VocabEncoder(Encoder):
             out["bigrams"] = [[ids[i], ids[i + 1]] for i in range(len(tokens))]
         if self.lexicon_dim:
             out["lexicon"] = self._fitted(self.lexicon_words, "lexicon").features(tokens)
+        if self.lexicon_word_dim:
+            out["lexicon_words"] = self._lexicon_word_ids(tokens)
         return out
+
+    def _lexicon_word_ids(self, tokens: Sequence[str]) -> list[list[int]]:
+        """Per token, the ids of its four word sets, each padded to the same width."""
+        from .lexicon import WORDS_PER_SET
+
+        vocab = self._fitted(self.lexicon_vocab, "lexicon word")
+        pad = [0] * WORDS_PER_SET
+        return [[i for words in sets for i in (vocab.encode(words) + pad)[:WORDS_PER_SET]]
+                for sets in self._fitted(self.lexicon_words, "lexicon").word_sets(tokens)]
 
     def _fitted(self, vocab, what: str):  # type: ignore[no-untyped-def]
         if vocab is None:
@@ -114,31 +137,42 @@ class VocabEncoder(Encoder):
 
     @property
     def embedding_dim(self) -> int:
-        return self.dim + (self.char_filters if self.char_dim else 0) + 2 * self.bigram_dim + 3 * self.lexicon_dim
+        return (self.dim + (self.char_filters if self.char_dim else 0) + 2 * self.bigram_dim + 3 * self.lexicon_dim
+                + 4 * self.lexicon_word_dim)
 
     def embedding(self):  # type: ignore[no-untyped-def]
-        from .layers import CharCNN, FeatureEmbedding, SlotEmbedding, WordEmbedding
+        from .layers import (
+            CharCNN,
+            FeatureEmbedding,
+            SetEmbedding,
+            SlotEmbedding,
+            WordEmbedding,
+        )
         from .lexicon import NUM_IDS
 
         words = WordEmbedding(len(self.fitted), self.dim, self.pad_id, self.fitted.unk_id)
         if not self.feature_names:
             return words
-        chars = bigrams = lexicon = None
+        chars = bigrams = lexicon = lexicon_words = None
         if self.char_dim:
             chars = CharCNN(len(self._fitted(self.chars, "characters")), self.char_dim, self.char_filters, self.char_width)
         if self.bigram_dim:
             bigrams = SlotEmbedding(len(self._fitted(self.bigrams, "bigrams")), self.bigram_dim, slots=2)
         if self.lexicon_dim:
             lexicon = SlotEmbedding(NUM_IDS, self.lexicon_dim, slots=3)
-        return FeatureEmbedding(words, chars, bigrams, lexicon)
+        if self.lexicon_word_dim:
+            lexicon_words = SetEmbedding(len(self._fitted(self.lexicon_vocab, "lexicon word")), self.lexicon_word_dim, 4)
+        return FeatureEmbedding(words, chars, bigrams, lexicon, lexicon_words)
 
     def to_disk(self, path: Path) -> None:
         super().to_disk(path)
         for name, vocab in (("chars", self.chars), ("bigrams", self.bigrams)):
             if name in self.feature_names:
                 self._fitted(vocab, name).save(path / f"{name}.json")
-        if self.lexicon_dim:
+        if self.lexicon:
             self._fitted(self.lexicon_words, "lexicon").save(path / "lexicon.txt")
+        if self.lexicon_word_dim:
+            self._fitted(self.lexicon_vocab, "lexicon word").save(path / "lexicon_words.json")
 
     def from_disk(self, path: Path) -> None:
         super().from_disk(path)
@@ -146,10 +180,12 @@ class VocabEncoder(Encoder):
             self.chars = Vocab.load(path / "chars.json")
         if self.bigram_dim:
             self.bigrams = Vocab.load(path / "bigrams.json")
-        if self.lexicon_dim:
+        if self.lexicon:
             from .lexicon import Lexicon
 
             self.lexicon_words = Lexicon.read(path / "lexicon.txt")
+        if self.lexicon_word_dim:
+            self.lexicon_vocab = Vocab.load(path / "lexicon_words.json")
 
 
 #: Feature vocabularies need padding (id 0) and unknown items, nothing else.
@@ -175,12 +211,12 @@ def _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, ma
                           "and max_word_chars >= 1.")
 
 
-def _check_lexicon(lexicon: str, lexicon_dim: int) -> None:
-    if lexicon_dim < 0:
-        raise OptionError("Encoder 'vocab' needs lexicon_dim >= 0 (0: no lexicon features).")
-    if bool(lexicon) != bool(lexicon_dim):
+def _check_lexicon(lexicon: str, lexicon_dim: int, lexicon_word_dim: int) -> None:
+    if lexicon_dim < 0 or lexicon_word_dim < 0:
+        raise OptionError("Encoder 'vocab' needs lexicon_dim >= 0 and lexicon_word_dim >= 0 (0: no such feature).")
+    if bool(lexicon) != bool(lexicon_dim or lexicon_word_dim):
         raise OptionError("Encoder 'vocab' lexicon features need both lexicon = FILE (a word list or segmented "
-                          "text) and lexicon_dim > 0 (the width of each of their three vectors).")
+                          "text) and lexicon_dim > 0 or lexicon_word_dim > 0 (the width of their vectors).")
 
 
 class OneHotEncoder(VocabEncoder):

@@ -70,18 +70,36 @@ class SlotEmbedding(torch.nn.Embedding):
         return super().forward(ids).reshape(b, t, -1)  # shape: [B, T, slots * D]
 
 
+class SetEmbedding(torch.nn.Embedding):
+    """Per token, ``sets`` sets of ids (each padded with 0 to the same size): the mean
+    vector of each set, zeros for an empty one, side by side."""
+
+    def __init__(self, num_ids: int, dim: int, sets: int) -> None:
+        super().__init__(num_ids, dim, padding_idx=0)
+        self.sets, self.output_dim = sets, dim * sets
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        b, t, width = ids.shape  # shape: [B, T, sets * K]
+        grouped = ids.reshape(b, t, self.sets, width // self.sets)  # shape: [B, T, S, K]
+        total = super().forward(grouped).sum(dim=3)  # shape: [B, T, S, D]; padding rows are zeros
+        count = (grouped != 0).sum(dim=3, keepdim=True).clamp(min=1)  # shape: [B, T, S, 1]
+        return (total / count).reshape(b, t, -1)  # shape: [B, T, S * D]
+
+
 class FeatureEmbedding(torch.nn.Module):
     """The word vector with the optional character, bigram and lexicon vectors joined
     to it: called as ``layer(ids, chars=..., bigrams=..., lexicon=...)`` with the
     features of each batch."""
 
     def __init__(self, words: WordEmbedding, chars: CharCNN | None, bigrams: SlotEmbedding | None,
-                 lexicon: SlotEmbedding | None = None) -> None:
+                 lexicon: SlotEmbedding | None = None, lexicon_words: SetEmbedding | None = None) -> None:
         super().__init__()
         self.words, self.char_cnn, self.bigrams = words, chars, bigrams
-        if lexicon is not None:  # a new attribute only when used: older pipelines' weights still load
+        if lexicon is not None:  # new attributes only when used: older pipelines' weights still load
             self.lexicon = lexicon
-        self.parts = {"chars": chars, "bigrams": bigrams, "lexicon": lexicon}
+        if lexicon_words is not None:
+            self.lexicon_words = lexicon_words
+        self.parts = {"chars": chars, "bigrams": bigrams, "lexicon": lexicon, "lexicon_words": lexicon_words}
         self.embedding_dim = words.embedding_dim + sum(_width(p) for p in self.parts.values() if p is not None)
 
     def forward(self, ids: torch.Tensor, **features: torch.Tensor) -> torch.Tensor:
@@ -97,4 +115,4 @@ class FeatureEmbedding(torch.nn.Module):
 
 
 def _width(layer: torch.nn.Module) -> int:
-    return layer.output_dim if isinstance(layer, SlotEmbedding) else layer.embedding_dim
+    return layer.output_dim if isinstance(layer, (SlotEmbedding, SetEmbedding)) else layer.embedding_dim

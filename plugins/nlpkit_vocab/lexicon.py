@@ -4,12 +4,13 @@ Character taggers for Chinese see no word boundaries; a lexicon (jieba's diction
 words of a segmented corpus) gives them back as features, the "softword" and
 "ExSoftword" features of Zhang & Yang (2018) and Ma et al. (2020): for every token the set
 of roles (B, M, E, S) it plays in the lexicon words that match the sentence, plus the
-length of the longest word starting and ending at it.
+length of the longest word starting and ending at it; and optionally the matched words
+themselves, per role (the word sets of SoftLexicon, Ma et al. 2020).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +27,8 @@ END_BASE = START_BASE + LONGEST + 1
 #: How many distinct feature ids there are (the embedding's rows).
 NUM_IDS = END_BASE + LONGEST + 1
 B, M, E, S = 1, 2, 4, 8
+#: The words kept per role set and token (the longest first).
+WORDS_PER_SET = 4
 
 
 class Lexicon:
@@ -56,20 +59,43 @@ class Lexicon:
         with atomic_write(path) as stream:
             stream.writelines(w + "\n" for w in sorted(self.words))
 
+    def spans(self, tokens: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+        """``(first, last, word)`` for every lexicon word the tokens spell (``last``
+        inclusive), found by extending each start only while the text is a word prefix."""
+        for i in range(len(tokens)):
+            text = ""
+            for j in range(i, len(tokens)):
+                text += tokens[j]
+                if text in self.words:
+                    yield i, j, text
+                if text not in self.prefixes:
+                    break
+
     def features(self, tokens: Sequence[str]) -> list[list[int]]:
         """Per token ``[role set id, longest-start id, longest-end id]``."""
         n = len(tokens)
         roles, starts, ends = [0] * n, [0] * n, [0] * n
-        for i in range(n):
-            text = ""
-            for j in range(i, n):
-                text += tokens[j]
-                if text in self.words:
-                    _mark(roles, starts, ends, i, j)
-                if text not in self.prefixes:
-                    break
+        for i, j, _ in self.spans(tokens):
+            _mark(roles, starts, ends, i, j)
         return [[ROLE_BASE + r, START_BASE + min(s, LONGEST), END_BASE + min(e, LONGEST)]
                 for r, s, e in zip(roles, starts, ends, strict=True)]
+
+
+    def word_sets(self, tokens: Sequence[str]) -> list[list[list[str]]]:
+        """Per token, the matched words it begins, is inside, ends and is (B, M, E, S),
+        each set the :data:`WORDS_PER_SET` longest, longest first."""
+        sets: list[list[list[tuple[int, str]]]] = [[[], [], [], []] for _ in tokens]
+        for i, j, word in self.spans(tokens):
+            length = j - i + 1
+            if i == j:
+                sets[i][3].append((length, word))
+                continue
+            sets[i][0].append((length, word))
+            sets[j][2].append((length, word))
+            for k in range(i + 1, j):
+                sets[k][1].append((length, word))
+        return [[[w for _, w in sorted(found, key=lambda x: (-x[0], x[1]))[:WORDS_PER_SET]] for found in token]
+                for token in sets]
 
 
 def _mark(roles: list[int], starts: list[int], ends: list[int], i: int, j: int) -> None:

@@ -53,6 +53,15 @@ def test_multi_character_tokens_match_joined() -> None:
     assert [r[0] - ROLE_BASE for r in rows] == [B, E | S, 0]
 
 
+def test_word_sets_list_the_longest_words_of_each_role_first() -> None:
+    sets = Lexicon(NANJING).word_sets(list("南京市长江大桥"))
+    assert sets[0] == [["南京市", "南京"], [], [], []]
+    assert sets[4] == [[], ["长江大桥"], ["长江"], ["江"]]
+    assert sets[6] == [[], [], ["长江大桥", "大桥"], []]
+    many = Lexicon(["a" * n for n in range(1, 10)]).word_sets(list("a" * 9))
+    assert many[0][0] == ["a" * 9, "a" * 8, "a" * 7, "a" * 6]  # at most WORDS_PER_SET, longest first
+
+
 def test_word_lists_and_segmented_text_are_read(tmp_path) -> None:
     jieba_style = tmp_path / "dict.txt"
     jieba_style.write_text("南京 12 ns\n长江大桥 3 ns\n\n市长 9\n", encoding="utf-8")
@@ -73,7 +82,8 @@ def encoder(**options):  # type: ignore[no-untyped-def]
     return registry("encoders").get("vocab")(**options)
 
 
-@pytest.mark.parametrize("options", [{"lexicon": "x.txt"}, {"lexicon_dim": 4}, {"lexicon": "x.txt", "lexicon_dim": -1}])
+@pytest.mark.parametrize("options", [{"lexicon": "x.txt"}, {"lexicon_dim": 4}, {"lexicon_word_dim": 4},
+                                     {"lexicon": "x.txt", "lexicon_dim": -1}])
 def test_lexicon_options_come_in_pairs(options) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(OptionError, match="Encoder 'vocab'"):
         encoder(**options)
@@ -105,6 +115,34 @@ def test_the_pipeline_keeps_its_own_copy_of_the_lexicon(tmp_path) -> None:
     ids = torch.tensor([again.encode(list("长江"))])
     lexicon = torch.tensor([again.features(list("长江"))["lexicon"]])
     assert layer(ids, lexicon=lexicon).shape == (1, 2, 4 + 9)
+
+
+def test_lexicon_words_read_as_the_mean_vector_of_each_role_set(tmp_path) -> None:
+    import torch
+
+    source = tmp_path / "words.txt"
+    source.write_text("\n".join(NANJING) + "\n", encoding="utf-8")
+    enc = encoder(dim=4, lexicon=str(source), lexicon_word_dim=3)
+    enc.fit([list("南京市长")])  # matches 南京, 南京市 and 市长 only
+    assert enc.feature_names == ("lexicon_words",) and enc.embedding_dim == 4 + 4 * 3
+    vocab = enc.lexicon_vocab
+    assert vocab.items == ["<pad>", "<unk>", "南京", "南京市", "市长"]
+    rows = enc.features(list("南京大桥"))["lexicon_words"]
+    assert rows[0] == [vocab.id("南京"), 0, 0, 0] + [0] * 12  # begins 南京 (南京市 is not in the text)
+    assert rows[2][:4] == [vocab.unk_id, 0, 0, 0]  # begins 大桥: in the lexicon, never matched in training
+    layer = enc.embedding()
+    ids = torch.tensor([enc.encode(list("南京市"))])
+    out = layer(ids, lexicon_words=torch.tensor([enc.features(list("南京市"))["lexicon_words"]]))
+    table = layer.lexicon_words.weight
+    expected_b = (table[vocab.id("南京市")] + table[vocab.id("南京")]) / 2
+    torch.testing.assert_close(out[0, 0, 4:7], expected_b)
+    assert torch.all(out[0, 0, 7:] == 0)  # no M, E or S words for 南
+    saved = tmp_path / "encoder"
+    saved.mkdir()
+    enc.to_disk(saved)
+    again = encoder(**enc.config())
+    again.from_disk(saved)
+    assert again.features(list("南京大桥")) == enc.features(list("南京大桥"))
 
 
 # -- learning: boundaries of unseen words come from the lexicon ------------------------------
