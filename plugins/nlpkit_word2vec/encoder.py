@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from nlpkit_vocab import VocabEncoder
@@ -23,7 +24,7 @@ class Word2VecEncoder(VocabEncoder):
       words in all, the training words first) its own row, so a word never seen in
       training but known to the vectors is not ``<unk>`` (what makes frozen vectors pay);
     - ``dim``: the vectors' width (read from the file when left out);
-    - ``min_freq``, ``lowercase``, ``char_dim``, ``bigram_dim``...: as encoder ``vocab``.
+    - ``min_freq``, ``lowercase``, ``char_dim``, ``bigram_dim``, ``lexicon``...: as encoder ``vocab``.
 
     The file is read when the encoder is fitted; a saved pipeline keeps the trained
     embedding in its weights and never needs the file again.
@@ -47,13 +48,18 @@ class Word2VecEncoder(VocabEncoder):
         char_width: int = 3,
         max_word_chars: int = 20,
         bigram_dim: int = 0,
+        lexicon: str = "",
+        lexicon_format: Literal["words", "segmented"] = "words",
+        lexicon_dim: int = 0,
+        lexicon_word_dim: int = 0,
     ) -> None:
         if not vectors:
             raise OptionError("Encoder 'word2vec' needs vectors = FILE: a word2vec text or binary file "
                               "(nlpkit word2vec train writes one).")
         super().__init__(dim=dim or 1, min_freq=min_freq, max_size=max_size, lowercase=lowercase,
                          char_dim=char_dim, char_filters=char_filters, char_width=char_width,
-                         max_word_chars=max_word_chars, bigram_dim=bigram_dim)
+                         max_word_chars=max_word_chars, bigram_dim=bigram_dim, lexicon=lexicon,
+                         lexicon_format=lexicon_format, lexicon_dim=lexicon_dim, lexicon_word_dim=lexicon_word_dim)
         self.dim = dim  # type: ignore[assignment]  # None until fit() reads the file
         self.vectors, self.binary, self.freeze, self.extend_vocab = vectors, binary, freeze, extend_vocab
         self._initial: np.ndarray | None = None
