@@ -453,3 +453,28 @@ def test_max_steps_inside_an_epoch_still_evaluates_the_last_weights(tmp_path):
     assert (result["steps"], result["best_step"], result["best"]) == (4, 4, 0.5)
     records = MetricsLog(tmp_path / "metrics.jsonl").read()
     assert [r["step"] for r in records if "dev" in r] == [4]
+
+
+# -- gradient accumulation (the multi-process tests are in test_distributed.py) -----------------
+
+
+@pytest.mark.parametrize("options, words", [
+    ({"grad_accum_steps": 0}, ["'grad_accum_steps'", "at least 1"]),
+    ({"grad_accum_steps": 3, "batch_size": 8}, ["'grad_accum_steps' (3) must divide batch_size (8)"]),
+    ({"grad_accum_steps": 1.5}, ["grad_accum_steps"]),
+])
+def test_grad_accum_steps_is_checked_at_construction(options, words):
+    with pytest.raises(OptionError) as error:
+        TorchTrainer(**options)
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_accumulated_micro_batches_give_the_step_of_the_whole_batch(tmp_path):
+    """Four micro-batches weighted by their share of the batch's loss units give the
+    whole batch's gradient: the weights match to float rounding (summation order)."""
+    whole, parts = job(tmp_path / "whole", [0.5] * 4), job(tmp_path / "parts", [0.5] * 4)
+    fit(TorchTrainer(epochs=2, batch_size=8, lr=0.05, log_every=1), whole)
+    fit(TorchTrainer(epochs=2, batch_size=8, lr=0.05, log_every=1, grad_accum_steps=4), parts)
+    for name, value in whole.model.state_dict().items():
+        torch.testing.assert_close(value, parts.model.state_dict()[name], rtol=0, atol=1e-6)
