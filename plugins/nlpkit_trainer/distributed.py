@@ -234,6 +234,7 @@ def rank_error(group: Group, exc: BaseException) -> NlpkitError:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return NlpkitError(
         f"Rank {group.rank} of {group.world} lost contact with the other processes of the job ({first_line}). "
-        f"Another rank failed or was killed (its error is above or in its node's log); a rank that stops "
-        f"responding fails the job after {TIMEOUT_ENV} minutes ({timeout().total_seconds() / 60:g} now)."
+        "Another rank failed, was killed or stopped responding (its error, if any, is above or in its node's "
+        f"log); a rank that stops responding fails the job after {TIMEOUT_ENV} minutes "
+        f"({timeout().total_seconds() / 60:g} now)."
     )
