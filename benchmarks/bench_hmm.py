@@ -28,6 +28,8 @@ def main() -> int:
     _bench.add_common_args(parser, repeat=3)
     parser.add_argument("--task", choices=["upos", "cws", "both"], default="both")
     parser.add_argument("--order", type=int, default=2, help="nlpkit HMM order (default 2, as TnT)")
+    parser.add_argument("--lexical", type=int, default=30,
+                        help="UPOS: words seen this often condition the next tag (default 30, as configs/ud-upos-hmm.toml; 0: off)")
     args = parser.parse_args()
     info = _bench.machine_info(["numpy", "nltk", "jieba"])
     _bench.print_machine(info)
@@ -40,11 +42,11 @@ def main() -> int:
     return 0
 
 
-def _hmm(order: int, unknown: str):  # type: ignore[no-untyped-def]
+def _hmm(order: int, unknown: str, lexical: int = 0):  # type: ignore[no-untyped-def]
     sys.path.insert(0, str(_bench.REPO_ROOT / "plugins"))
     from nlpkit_hmm.hmm import HMM
 
-    return HMM(order=order, smoothing="tnt", unknown=unknown)
+    return HMM(order=order, smoothing="tnt", unknown=unknown, lexical=lexical)
 
 
 def upos(args: argparse.Namespace) -> dict:
@@ -62,7 +64,7 @@ def upos(args: argparse.Namespace) -> dict:
     n_tokens = len(gold)
     print(f"upos    : {len(train)} training sentences, {len(dev)} dev sentences ({n_tokens} tokens), {len(tags)} tags")
 
-    hmm = _hmm(args.order, "suffix")
+    hmm = _hmm(args.order, "suffix", args.lexical)
     fit_ours, _, _ = _bench.time_call(lambda: hmm.fit([w for w, _ in train], [[index[t] for t in ts] for _, ts in train], len(tags)))
     trainer = HiddenMarkovModelTrainer()
     fit_nltk, _, tagger = _bench.time_call(lambda: trainer.train_supervised(

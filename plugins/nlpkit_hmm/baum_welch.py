@@ -34,6 +34,9 @@ def reestimate(hmm: HMM, sentences: list[list[str]], iterations: int, *, anchor:
     if not 0 <= anchor < 1:
         raise OptionError(f"Baum-Welch anchor must be in [0, 1) (the supervised model's weight), got {anchor!r}")
     hmm._require_fitted()
+    if hmm.lexical:
+        raise OptionError("Baum-Welch does not re-estimate lexicalised transitions; start from an HMM "
+                          "fitted with lexical = 0")
     sentences = [list(s) for s in sentences if len(s)]
     if not sentences:
         raise UsageError("Baum-Welch needs at least one non-empty raw sentence")

@@ -21,13 +21,15 @@ import numpy as np
 
 from nlpkit.errors import InputError, OptionError, UsageError
 
+from .lexical import LexicalTables, lexical_ratios, lexical_words
+
 SMOOTHINGS = ("add-k", "tnt")
 UNKNOWNS = ("suffix", "chars", "none")
 #: Version of the layout :meth:`HMM.arrays` writes; bump it when the layout changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: options gained lexical and lexical_prior, and the lexical tables
 #: The smallest interpolation weight kept, so that no tag sequence is ever impossible.
 MIN_LAMBDA = 1e-3
-_OPTION_NAMES = ("order", "smoothing", "k", "unknown", "max_suffix", "rare_threshold")
+_OPTION_NAMES = ("order", "smoothing", "k", "unknown", "max_suffix", "rare_threshold", "lexical", "lexical_prior")
 _OOV_CACHE_SIZE = 1 << 16
 _HISTORY_BUDGET = 1 << 24  # numbers kept per chunk for the backtrace (float32) or forward-backward (float64, /2)
 
@@ -36,10 +38,12 @@ class HMM:
     """Supervised HMM tagger over string observations and integer tags 0..K-1."""
 
     def __init__(self, *, order: int = 2, smoothing: str = "tnt", k: float = 1.0,
-                 unknown: str = "suffix", max_suffix: int = 10, rare_threshold: int = 10) -> None:
-        _check_options(order, smoothing, k, unknown, max_suffix, rare_threshold)
+                 unknown: str = "suffix", max_suffix: int = 10, rare_threshold: int = 10,
+                 lexical: int = 0, lexical_prior: float = 10.0) -> None:
+        _check_options(order, smoothing, k, unknown, max_suffix, rare_threshold, lexical, lexical_prior)
         self.order, self.smoothing, self.k, self.unknown = order, smoothing, float(k), unknown
         self.max_suffix, self.rare_threshold = max_suffix, rare_threshold
+        self.lexical, self.lexical_prior = int(lexical), float(lexical_prior)
         self.num_tags = 0
         self.lambdas: np.ndarray | None = None  # deleted-interpolation weights, uni- to (order+1)-gram
         self._fitted = False
@@ -65,13 +69,18 @@ class HMM:
             transitions = _add_k(ngrams[-1], self.k)
         tag_prob, vocab = counts.sum(0) / counts.sum(), list(index)
         keys, rows = _unknown_table(vocab, counts, tag_prob, self)
+        lexical = lexical_words(counts, self.lexical)
+        ratios = lexical_ratios(np.asarray(word_ids, np.int64), flat_tags, lengths, lexical, ngrams[1],
+                                self.lexical_prior)
         self._install(num_tags, _log(transitions), _emission_logprobs(counts, self.smoothing, self.k),
-                      vocab, _log(tag_prob), keys, rows)
+                      vocab, _log(tag_prob), keys, rows, [vocab[w] for w in lexical], ratios)
 
     def _install(self, num_tags: int, transitions: np.ndarray, emissions: np.ndarray, vocab: list[str],
-                 tag_logprob: np.ndarray, unknown_keys: list[str], unknown_rows: np.ndarray) -> None:
+                 tag_logprob: np.ndarray, unknown_keys: list[str], unknown_rows: np.ndarray,
+                 lexical_words: list[str] | None = None, lexical_ratios: np.ndarray | None = None) -> None:
         """Keep the learnt tables and derive the float32 decoding tables from them."""
         self.num_tags = num_tags
+        self._install_lexical(lexical_words or [], lexical_ratios, transitions, vocab)
         self._transitions, self._emissions, self._tag_logprob = transitions, emissions, tag_logprob
         self._vocab, self._index = vocab, {w: i for i, w in enumerate(vocab)}
         self._unknown_keys, self._unknown_rows = unknown_keys, unknown_rows
@@ -87,6 +96,18 @@ class HMM:
                              np.ascontiguousarray(np.moveaxis(full, 0, -2)))  # [..., oldest, next]
         self._oov_cache: dict[str, np.ndarray] = {}
         self._fitted = True
+
+    def _install_lexical(self, words: list[str], ratios: np.ndarray | None, transitions: np.ndarray,
+                         vocab: list[str]) -> None:
+        """The lexicalised-transition tables, and each vocabulary word's index into them
+        (``L`` for the others; the extra last entry serves unseen words, whose id is -1)."""
+        self._lexical_words = words
+        self._lexical_ratios = ratios if ratios is not None else np.zeros((0, self.num_tags, self.num_tags + 1))
+        self._lexical = LexicalTables(transitions, self._lexical_ratios) if words else None
+        self._vocab_lexical = np.full(len(vocab) + 1, len(words), np.int64)
+        if words:
+            position = {w: i for i, w in enumerate(vocab)}
+            self._vocab_lexical[[position[w] for w in words]] = np.arange(len(words))
 
     # ----------------------------------------------------------------- decoding
 
@@ -104,7 +125,7 @@ class HMM:
     def decode_with_confidence(self, sentences: list[list[str]]) -> tuple[list[list[int]], list[list[float]]]:
         """The Viterbi paths and, per token, the posterior probability of the chosen tag."""
         batch = self._batch(sentences, np.float64)
-        paths = self._decode(_Batch(batch.lengths, batch.emissions.astype(np.float32)))
+        paths = self._decode(_Batch(batch.lengths, batch.emissions.astype(np.float32), batch.lexical))
         top = batch.emissions.max(0, initial=-np.inf)
         batch.emissions = np.exp(batch.emissions - np.where(np.isfinite(top), top, 0.0))
         confidence: list[list[float]] = [[] for _ in batch.lengths]
@@ -127,6 +148,9 @@ class HMM:
         emissions = self._rows(list(tokens))
         seq = [k] * o + [int(t) for t in tags] + [k]
         score = sum(float(self._transitions[tuple(seq[j - o: j + 1])]) for j in range(o, len(seq)))
+        if self._lexical is not None:
+            ids = [self._vocab_lexical[self._index.get(w, -1)] for w in tokens]
+            score += self._lexical.log_score(ids, [int(t) for t in tags], k)
         return score + sum(float(emissions[j, t]) for j, t in enumerate(tags))
 
     def _require_fitted(self) -> None:
@@ -160,7 +184,8 @@ class HMM:
             local: dict[str, int] = {}
             which = [local.setdefault(flat[j], len(local)) for j in oov]
             emissions[:, oov] = self._rows(list(local)).T.astype(dtype)[:, which]
-        return _Batch(lengths, emissions)
+        lexical = None if self._lexical is None else self._lexical.token_ids(self._vocab_lexical[ids], lengths)
+        return _Batch(lengths, emissions, lexical)
 
     def _rows(self, words: list[str]) -> np.ndarray:
         """log p(w|t) rows [len(words), K]: the vocabulary, else the unknown-word model (cached)."""
@@ -207,11 +232,21 @@ class HMM:
             phase = phases[min(i, self.order)]
             delta = _max_plus(prev, phase, m, reduce=i >= self.order)
             scale = delta.reshape(-1, m).max(axis=0)  # subtracted to keep float32 precise
-            delta += batch.emissions[:, pos[:m] + i] - np.where(np.isfinite(scale), scale, 0)
+            emissions = batch.emissions[:, pos[:m] + i] - np.where(np.isfinite(scale), scale, 0)
+            delta += emissions if batch.lexical is None else self._pair_scores(batch, i, pos[:m] + i, emissions)
             deltas.append(delta)
             prev = delta
         out = self._backtrace(deltas, active, ends, phases[self.order])
         return [out[j, :n].tolist() for j, n in enumerate(lengths)]
+
+    def _pair_scores(self, batch: _Batch, i: int, tokens: np.ndarray, emissions: np.ndarray) -> np.ndarray:
+        """Step ``i``'s emissions [K, m] of the given flat tokens with their lexicalised-transition
+        scores, shaped like a delta; log space for float32 batches (Viterbi), else probabilities."""
+        prob = batch.emissions.dtype == np.float64
+        if batch.pair_tables is None:
+            prev, own = batch.lexical
+            batch.pair_tables = self._lexical.batch_tables(prev, own, batch.emissions.dtype.type, prob=prob)
+        return self._lexical.step(batch.pair_tables, i, tokens, emissions, prob=prob)
 
     def _backtrace(self, deltas: list[np.ndarray], active: np.ndarray, ends: list[np.ndarray],
                    full: np.ndarray) -> np.ndarray:
@@ -262,7 +297,8 @@ class HMM:
                 alpha = np.matmul(forward, np.moveaxis(prev[..., :m], 0, -2))
             else:
                 alpha = prev[..., None, :m] * phases[i][..., None]
-            alpha *= batch.emissions[:, pos[:m] + i]
+            emissions = batch.emissions[:, pos[:m] + i]
+            alpha *= emissions if batch.lexical is None else self._pair_scores(batch, i, pos[:m] + i, emissions)
             alpha /= _column_sums(alpha)
             alphas.append(alpha)
             prev = alpha
@@ -277,7 +313,10 @@ class HMM:
             m, m_next = int(active[i]), int(active[i + 1]) if i + 1 < len(active) else 0
             d, parts = min(i + 1, o), []
             if m_next:
-                g = batch.emissions[:, pos[:m_next] + i + 1] * beta  # [..., next tag, rows]
+                emissions = batch.emissions[:, pos[:m_next] + i + 1]
+                if batch.lexical is not None:
+                    emissions = self._pair_scores(batch, i + 1, pos[:m_next] + i + 1, emissions)
+                g = emissions * beta  # [..., next tag, rows]
                 if i + 1 >= o:
                     parts.append(np.moveaxis(np.matmul(backward, g), -2, 0))
                 else:
@@ -294,7 +333,8 @@ class HMM:
         """Everything learnt, as numeric arrays (safetensors-ready; strings as UTF-8 bytes + offsets)."""
         self._require_fitted()
         options = [FORMAT_VERSION, self.num_tags, self.order, SMOOTHINGS.index(self.smoothing),
-                   UNKNOWNS.index(self.unknown), self.k, self.max_suffix, self.rare_threshold]
+                   UNKNOWNS.index(self.unknown), self.k, self.max_suffix, self.rare_threshold,
+                   self.lexical, self.lexical_prior]
         vocab_bytes, vocab_offsets = _encode_strings(self._vocab)
         key_bytes, key_offsets = _encode_strings(self._unknown_keys)
         out = {"options": np.array(options, np.float64), "transitions": self._transitions,
@@ -304,6 +344,9 @@ class HMM:
                "unknown_rows": self._unknown_rows}
         if self.lambdas is not None:
             out["lambdas"] = self.lambdas
+        if self.lexical:
+            out["lexical_words_bytes"], out["lexical_words_offsets"] = _encode_strings(self._lexical_words)
+            out["lexical_ratios"] = self._lexical_ratios
         return {name: np.ascontiguousarray(a) for name, a in out.items()}
 
     @classmethod
@@ -319,6 +362,7 @@ class HMM:
         num_tags = stored.pop("num_tags")
         hmm = cls(**stored)
         tables = _checked_tables(arrays, num_tags, hmm.order, hmm.smoothing == "tnt")
+        tables.update(_checked_lexical(arrays, num_tags, tables["vocab"], hmm.lexical > 0))
         hmm.lambdas = tables.pop("lambdas")
         hmm._install(num_tags, **tables)
         return hmm
@@ -330,8 +374,11 @@ class HMM:
 class _Batch:
     """The sentences of one call: lengths, flat offsets and token emissions [K, tokens]."""
 
-    def __init__(self, lengths: np.ndarray, emissions: np.ndarray) -> None:
+    def __init__(self, lengths: np.ndarray, emissions: np.ndarray,
+                 lexical: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.lengths, self.emissions = lengths, emissions
+        self.lexical = lexical  # per token: lexical-table indices (before, own), or None
+        self.pair_tables: tuple | None = None  # LexicalTables.batch_tables, built on first use
         self.starts = np.cumsum(lengths) - lengths
 
     def chunks(self, size: int, per_token: int) -> Iterator[np.ndarray]:
@@ -582,7 +629,8 @@ def token_class(token: str) -> str:
 
 
 def _check_options(order: object, smoothing: object, k: object, unknown: object,
-                   max_suffix: object, rare_threshold: object) -> None:
+                   max_suffix: object, rare_threshold: object, lexical: object = 0,
+                   lexical_prior: object = 10.0) -> None:
     """Raise OptionError naming the first bad option and what it accepts."""
     if not _is_int(order) or order not in (1, 2):
         raise OptionError(f"HMM option order must be 1 (tag bigrams) or 2 (tag trigrams), got {order!r}")
@@ -596,6 +644,15 @@ def _check_options(order: object, smoothing: object, k: object, unknown: object,
         raise OptionError(f"HMM option max_suffix must be an integer >= 0, got {max_suffix!r}")
     if not _is_int(rare_threshold) or rare_threshold < 1:
         raise OptionError(f"HMM option rare_threshold must be an integer >= 1, got {rare_threshold!r}")
+    if not _is_int(lexical) or lexical < 0:
+        raise OptionError(f"HMM option lexical must be an integer >= 0 (0: off; else the count from which "
+                          f"a word conditions the next tag), got {lexical!r}")
+    if lexical and order != 2:
+        raise OptionError(f"HMM option lexical needs order = 2 (its scores live on tag-pair states), got "
+                          f"order = {order!r}; set order = 2 or lexical = 0")
+    if (isinstance(lexical_prior, bool) or not isinstance(lexical_prior, (int, float))
+            or not math.isfinite(lexical_prior) or lexical_prior <= 0):
+        raise OptionError(f"HMM option lexical_prior must be a positive number, got {lexical_prior!r}")
 
 
 def _is_int(value: object) -> bool:
@@ -685,15 +742,21 @@ def _stored_options(arrays: dict[str, np.ndarray]) -> dict:
     """The options (and num_tags) saved in ``arrays['options']``, checked."""
     if not isinstance(arrays, dict):
         raise InputError(f"HMM.from_arrays expects a dict of arrays, got {type(arrays).__name__}")
-    values = _array(arrays, "options", shape=(8,)).astype(np.float64).tolist()
-    version, num_tags, order, smoothing, unknown, k, max_suffix, rare = values
-    if version != FORMAT_VERSION:
-        raise InputError(f"HMM arrays have format version {version:g}; this nlpkit reads {FORMAT_VERSION}")
-    ints = (num_tags, order, smoothing, unknown, max_suffix, rare)
+    values = _array(arrays, "options", ndim=1).astype(np.float64).tolist()
+    if len(values) == 8 and values[0] == 1:  # version 1 had no lexicalised transitions
+        values = [FORMAT_VERSION, *values[1:], 0, 10.0]
+    if not values or values[0] != FORMAT_VERSION:
+        raise InputError(f"HMM arrays have format version {values[0] if values else 'none'}; this nlpkit reads "
+                         f"1 and {FORMAT_VERSION}: refit the model with this nlpkit")
+    if len(values) != 10:
+        raise InputError(f"HMM arrays: 'options' has {len(values)} values, expected 10 in format {FORMAT_VERSION}")
+    _, num_tags, order, smoothing, unknown, k, max_suffix, rare, lexical, prior = values
+    ints = (num_tags, order, smoothing, unknown, max_suffix, rare, lexical)
     if any(v != int(v) for v in ints) or num_tags < 1 or smoothing not in (0, 1) or unknown not in (0, 1, 2):
         raise InputError(f"HMM arrays: 'options' holds invalid values {values}")
     stored = {"num_tags": int(num_tags), "order": int(order), "smoothing": SMOOTHINGS[int(smoothing)],
-              "k": k, "unknown": UNKNOWNS[int(unknown)], "max_suffix": int(max_suffix), "rare_threshold": int(rare)}
+              "k": k, "unknown": UNKNOWNS[int(unknown)], "max_suffix": int(max_suffix), "rare_threshold": int(rare),
+              "lexical": int(lexical), "lexical_prior": prior}
     try:
         _check_options(*(stored[name] for name in _OPTION_NAMES))
     except OptionError as exc:
@@ -717,3 +780,18 @@ def _checked_tables(arrays: dict[str, np.ndarray], k: int, order: int, tnt: bool
         "unknown_rows": _array(arrays, "unknown_rows", shape=(len(keys), k)).astype(f64),
         "lambdas": _array(arrays, "lambdas", shape=(order + 1,)).astype(f64) if tnt else None,
     }
+
+
+def _checked_lexical(arrays: dict[str, np.ndarray], k: int, vocab: list[str], stored: bool) -> dict:
+    """The lexicalised-transition words and log ratios of ``arrays`` (none when the option is 0)."""
+    if not stored:
+        return {"lexical_words": [], "lexical_ratios": None}
+    words = _decode_strings(arrays, "lexical_words")
+    unknown = set(words) - set(vocab)
+    if unknown or len(set(words)) != len(words):
+        raise InputError("HMM arrays: 'lexical_words' must be distinct vocabulary words"
+                         + (f"; not in the vocabulary: {sorted(unknown)[:5]}" if unknown else ""))
+    ratios = _array(arrays, "lexical_ratios", shape=(len(words), k, k + 1)).astype(np.float64)
+    if not np.isfinite(ratios).all():
+        raise InputError("HMM arrays: 'lexical_ratios' must be finite")
+    return {"lexical_words": words, "lexical_ratios": ratios}

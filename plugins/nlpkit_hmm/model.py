@@ -27,7 +27,10 @@ class HMMTagger(CountModel):
       English), ``chars`` (character classes: digit, Latin letter, CJK ideograph,
       punctuation; for Chinese characters) or ``none`` (uniform);
     - ``max_suffix``, ``rare_threshold``: the suffix model reads up to ``max_suffix``
-      final letters of words seen at most ``rare_threshold`` times.
+      final letters of words seen at most ``rare_threshold`` times;
+    - ``lexical``: words seen at least this often condition the tag after them as well
+      (lexicalised transitions, Lee et al. 2000; needs ``order = 2``; 0: off), their
+      counts smoothed towards the tag bigrams with weight ``lexical_prior``.
     """
 
     name = "hmm"
@@ -45,10 +48,13 @@ class HMMTagger(CountModel):
         unknown: str = "suffix",
         max_suffix: int = 10,
         rare_threshold: int = 10,
+        lexical: int = 0,
+        lexical_prior: float = 10.0,
     ) -> None:
         super().__init__(head, num_outputs)
         self.order, self.smoothing, self.k, self.unknown = order, smoothing, k, unknown
         self.max_suffix, self.rare_threshold = max_suffix, rare_threshold
+        self.lexical, self.lexical_prior = lexical, lexical_prior
         self.hmm = HMM(**self.config())  # checks the options now, before any data is read
         self.fitted = False
 

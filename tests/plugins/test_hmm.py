@@ -42,7 +42,7 @@ def upos(tmp_path_factory, corpus_file):  # type: ignore[no-untyped-def]
                    "dev": str(first_blocks(corpus_file("ud_english_ewt", "en_ewt-ud-dev.conllu"), folder / "dev.conllu", 500)),
                    "format": "conllu"},
         "tokenizer": {"name": "whitespace"},
-        "model": {"name": "hmm", "order": 2, "unknown": "suffix"},
+        "model": {"name": "hmm", "order": 2, "unknown": "suffix", "lexical": 30},
     }
     return training.train(config, folder / "run", progress=False), folder / "run"
 

@@ -33,6 +33,7 @@ TINY_TAGS = [[DET, NOUN, VERB], [DET, NOUN, VERB, ADV], [DET, NOUN], [NOUN, VERB
 QUERIES = [["the", "dog"], ["a", "zebra", "runs", "fast", "the"], ["cat"], ["now", "now", "now"], ["Dogs", "sleep"]]
 CONFIGS = [{"order": o, "smoothing": s, "unknown": u}
            for o in (1, 2) for s in ("tnt", "add-k") for u in ("suffix", "none")]
+CONFIGS += [{"order": 2, "smoothing": s, "unknown": "suffix", "lexical": 1, "lexical_prior": 0.5} for s in ("tnt", "add-k")]
 
 
 def fitted(**options: object) -> HMM:
@@ -108,20 +109,26 @@ def reference_best_score(hmm: HMM, tokens: list[str]) -> float:
     return max(score + transitions[history + (k,)] for history, score in best.items())
 
 
-@pytest.mark.parametrize("order", [1, 2])
-def test_long_sentences_in_small_chunks_reach_the_best_score(order: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Random longer sentences, decoded three at a time, score what a plain DP finds."""
+@pytest.mark.parametrize("order, lexical", [(1, 0), (2, 0), (2, 3)])
+def test_long_sentences_in_small_chunks_reach_the_best_score(order: int, lexical: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random longer sentences, decoded three at a time, score what a plain DP finds
+    (with lexicalised transitions: the best of many random paths, as the DP knows no words)."""
     rng = np.random.default_rng(order)
     words = [[f"w{i}" for i in rng.integers(0, 12, n)] for n in rng.integers(1, 25, 60)]
     tags = [[int(t) for t in rng.integers(0, 3, len(s))] for s in words]
-    hmm = HMM(order=order, unknown="suffix")
+    hmm = HMM(order=order, unknown="suffix", lexical=lexical)
     hmm.fit(words, tags, 3)
     queries = [[f"w{i}" for i in rng.integers(0, 14, n)] for n in (30, 1, 7, 2, 30, 12, 5, 19)]
     whole = hmm.decode(queries)
     monkeypatch.setattr(hmm, "_chunking", lambda viterbi: (3, 9))
     chunked = hmm.decode(queries)
     for tokens, path, other in zip(queries, chunked, whole):
-        assert hmm.log_joint(tokens, path) == pytest.approx(reference_best_score(hmm, tokens), abs=1e-3)
+        if lexical:
+            randoms = [list(rng.integers(0, 3, len(tokens))) for _ in range(300)]
+            assert hmm.log_joint(tokens, path) >= max(hmm.log_joint(tokens, r) for r in randoms) - 1e-3
+        else:
+            assert hmm.log_joint(tokens, path) == pytest.approx(reference_best_score(hmm, tokens), abs=1e-3)
         assert hmm.log_joint(tokens, other) == pytest.approx(hmm.log_joint(tokens, path), abs=1e-3)
 
 
@@ -145,6 +152,27 @@ def test_every_smoothed_distribution_sums_to_one(order: int, smoothing: str, unk
     if smoothing == "tnt":
         assert hmm.lambdas.sum() == pytest.approx(1.0) and len(hmm.lambdas) == order + 1
         assert np.all(transitions[..., 4] == 0)  # an unseen tag is never entered
+
+
+def test_lexicalised_transitions_are_distributions_that_follow_the_word() -> None:
+    """p(c | a, b, w) sums to one over the next tag or the end for every history and word, and the
+    word steers the tag after it: *have* before a determiner is a verb, before a participle an auxiliary."""
+    words = [["I", "have", "done"], ["I", "have", "a", "dog"], ["you", "have", "seen"], ["we", "have", "eaten"],
+             ["I", "saw", "a", "dog"], ["we", "saw", "the", "cat"]]
+    tags = [[0, 1, 2], [0, 2, 3, 4], [0, 1, 2], [0, 1, 2], [0, 2, 3, 4], [0, 2, 3, 4]]  # PRON AUX VERB DET NOUN
+    hmm = HMM(order=2, lexical=2, lexical_prior=1.0)
+    hmm.fit(words, tags, 5)
+    ratios = hmm.arrays()["lexical_ratios"]  # [words, tag, next tag or end]: log r_w(b, c)
+    _, stay = hmm._lexical.log[np.float64]  # stay[w, a, b] = -log Z_w(a, b)
+    transitions = hmm.arrays()["transitions"]
+    assert len(ratios) == 6  # I, have, a, dog, we, saw: seen at least twice
+    for w in range(len(ratios)):
+        for a in range(6):
+            for b in range(5):
+                assert np.exp(transitions[a, b] + ratios[w, b] + stay[w, a, b]).sum() == pytest.approx(1.0)
+    saw = hmm._lexical_words.index("saw")  # always a verb followed by a determiner; verbs end 3 of 6 sentences
+    assert ratios[saw, 2, 3] > 0 > ratios[saw, 2, 5]
+    assert hmm.decode([["they", "have", "a", "cat"], ["they", "have", "gone"]]) == [[0, 2, 3, 4], [0, 1, 2]]
 
 
 def naive_lambdas(tag_seqs: list[list[int]], k: int, order: int) -> np.ndarray:
@@ -269,6 +297,24 @@ def test_arrays_round_trip_through_safetensors(options: dict, tmp_path: Path) ->
         assert array.dtype.kind in "uif", name
 
 
+def test_version_1_arrays_still_load_and_other_versions_fail_clearly() -> None:
+    hmm = fitted(order=2)
+    arrays = hmm.arrays()
+    old = {**arrays, "options": np.concatenate([[1.0], arrays["options"][1:8]])}  # format 1: 8 options
+    assert HMM.from_arrays(old).decode(QUERIES) == hmm.decode(QUERIES)
+    with pytest.raises(InputError, match="format version 7.0; this nlpkit reads 1 and 2: refit"):
+        HMM.from_arrays({**arrays, "options": np.concatenate([[7.0], arrays["options"][1:]])})
+
+
+def test_lexical_arrays_are_checked() -> None:
+    arrays = fitted(order=2, lexical=2).arrays()
+    assert len(arrays["lexical_ratios"]) and "lexical_words_bytes" in arrays
+    with pytest.raises(InputError, match="lexical_ratios"):
+        HMM.from_arrays({**arrays, "lexical_ratios": arrays["lexical_ratios"][:, :, :-1]})
+    with pytest.raises(InputError, match="'lexical_words_bytes' is missing"):
+        HMM.from_arrays({k: v for k, v in arrays.items() if k != "lexical_words_bytes"})
+
+
 def test_from_arrays_rejects_wrong_shapes_and_missing_arrays() -> None:
     arrays = fitted(order=2).arrays()
     cases = {
@@ -301,6 +347,8 @@ def test_from_arrays_rejects_wrong_shapes_and_missing_arrays() -> None:
     ({"k": -1.0}, "k must be a positive"), ({"k": float("nan")}, "k must be a positive"),
     ({"unknown": "guess"}, "unknown must be one of"), ({"max_suffix": -1}, "max_suffix"),
     ({"rare_threshold": 0}, "rare_threshold"), ({"rare_threshold": 2.5}, "rare_threshold"),
+    ({"lexical": -1}, "lexical must be an integer"), ({"lexical": 5, "order": 1}, "lexical needs order = 2"),
+    ({"lexical_prior": 0}, "lexical_prior must be a positive"),
 ])
 def test_bad_options_raise_option_errors(options: dict, message: str) -> None:
     with pytest.raises(OptionError, match=message):
@@ -433,3 +481,5 @@ def test_baum_welch_checks_its_options() -> None:
         reestimate(hmm, [["the"]], 1, anchor=1.0)
     with pytest.raises(UsageError, match="non-empty raw sentence"):
         reestimate(hmm, [[]], 1)
+    with pytest.raises(OptionError, match="lexical = 0"):
+        reestimate(fitted(order=2, lexical=1), [["the"]], 1)
