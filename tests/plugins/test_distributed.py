@@ -316,3 +316,38 @@ def test_a_single_process_is_not_distributed(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "two")
     with pytest.raises(UsageError, match="WORLD_SIZE"):
         world_size()
+
+
+class Partial(torch.nn.Module):
+    """A model whose second layer stays out of the loss (as a head unused by a task)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used, self.unused = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+
+    def forward(self, batch: torch.Tensor) -> torch.Tensor:
+        return self.used(batch)
+
+    def loss(self, scores: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+        return scores.pow(2).mean()
+
+
+def test_parameters_outside_the_loss_make_ddp_look_for_them(tmp_path):
+    """The probe finds the unused layer without touching ``.grad``; DDP (a real gloo
+    group of one process) is then built to look for unused parameters every step."""
+    import torch.distributed as dist
+
+    model, batch = Partial(), torch.ones(3, 2)
+    assert distributed.has_unused_parameters(model, batch, torch.device("cpu"))
+    assert all(p.grad is None for p in model.parameters())
+    model.unused.requires_grad_(False)  # frozen parameters are not DDP's business
+    assert not distributed.has_unused_parameters(model, batch, torch.device("cpu"))
+    model.unused.requires_grad_(True)
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    try:
+        wrapped = distributed.wrap(model, torch.device("cpu"), batch)
+        assert wrapped.find_unused_parameters
+        model.loss(wrapped(batch), batch).backward()
+        assert model.used.weight.grad is not None and model.unused.weight.grad is None
+    finally:
+        dist.destroy_process_group()
