@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .scratch import Scratch
+
 
 def lexical_words(counts: np.ndarray, min_count: int) -> np.ndarray:
     """Vocabulary indices of the words seen at least ``min_count`` times (none when 0)."""
@@ -77,11 +79,14 @@ class LexicalTables:
         stay[..., :num] = -log_z
         stay[..., num: 2 * num] = -log_z + np.moveaxis(ratios[:, :, k], 0, -1)[None]
         self.size = num
-        # word-major copies ([index, a, b]): a batch gathers whole rows, which is fast
+        # word-major copies ([index, a, b]): a step gathers whole rows, which is fast
         move_rows, stay_rows = np.moveaxis(move, -1, 0), np.moveaxis(stay, -1, 0)
         self.log = {dtype: (np.ascontiguousarray(move_rows, dtype), np.ascontiguousarray(stay_rows, dtype))
                     for dtype in (np.float32, np.float64)}
         self.prob = (np.exp(self.log[np.float64][0]), np.exp(self.log[np.float64][1]))
+        # what step() gathers: float32 log scores for Viterbi, float64 probabilities for forward-backward
+        self._steps = {(np.float32, False): _step_tables(*self.log[np.float32]),
+                       (np.float64, True): _step_tables(*self.prob)}
 
     def token_ids(self, lex: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per flat token: the ``move`` index of the word before it and its own ``stay`` index."""
@@ -95,33 +100,34 @@ class LexicalTables:
         own[last] = np.where(lex[last] < num, lex[last] + num, 2 * num)
         return prev, own
 
-    def batch_tables(self, prev: np.ndarray, own: np.ndarray, dtype: type, *,
-                     prob: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The pair scores of a whole batch, once per distinct (before, own) index pair: tables
-        [U, K] (first tokens: state = their tag) and [U, K, K] (state: previous tag, tag),
-        and each token's row. Steps then copy one small row per token (see :meth:`step`)."""
-        keys = prev * (2 * self.size + 1) + own
-        unique, row = np.unique(keys, return_inverse=True)
-        u_prev, u_own = np.divmod(unique, 2 * self.size + 1)
-        move, stay = self.prob if prob else self.log[dtype]
-        first = stay[u_own, -1]  # [U, K]
-        later = move[u_prev] * stay[u_own, :-1] if prob else move[u_prev] + stay[u_own, :-1]  # [U, K, K]
-        return first, later, row.reshape(-1)
-
-    @staticmethod
-    def step(tables: tuple[np.ndarray, np.ndarray, np.ndarray], i: int, tokens: np.ndarray,
-             emissions: np.ndarray, *, prob: bool = False) -> np.ndarray:
+    def step(self, ids: tuple[np.ndarray, np.ndarray], i: int, tokens: np.ndarray, emissions: np.ndarray, *,
+             prob: bool = False, scratch: Scratch | None = None) -> np.ndarray:
         """The pair scores of step ``i`` for the given flat tokens combined (added, or multiplied
         when ``prob``) with their ``emissions`` [K, m], shaped like a Viterbi delta: [K, m] at
-        the first token, else [K, K, m]. Gathered as rows, so the result is a transposed view."""
-        first, later, row = tables
-        rows = (first if i == 0 else later)[row[tokens]]  # [m, K] or [m, K, K]: a fresh copy
-        tags = emissions.T if i == 0 else emissions.T[:, None, :]  # the emission belongs to the token's tag
-        if prob:
-            rows *= tags
+        the first token, else [K, K, m]; C-contiguous, in ``scratch`` when given (valid until
+        the next step).
+
+        ``ids`` are :meth:`token_ids` of the whole batch. Each token's row ([K] or [K*K],
+        ``move`` then ``stay``) is gathered word-major, which is cheap, and turned tag-major
+        with one transposing copy, so the caller adds it to its delta contiguously (adding
+        a transposed view instead cost twice as much). The arithmetic is the same as always:
+        (move + stay) + emission, then the caller's delta + that, so the scores are bit for bit
+        what they were when this was a per-batch table of distinct word pairs.
+        """
+        first, move, stay = self._steps[emissions.dtype.type, prob]
+        prev, own = ids
+        scratch = scratch or Scratch()
+        if i == 0:
+            rows = _gather(first, own[tokens], scratch, "lexical rows")  # [m, K]
         else:
-            rows += tags
-        return np.moveaxis(rows, 0, -1)
+            rows = _gather(move, prev[tokens], scratch, "lexical rows")  # [m, K*K]
+            _combine(rows, _gather(stay, own[tokens], scratch, "lexical stay"), prob)
+        out = scratch.get("lexical pairs", rows.shape[::-1], rows.dtype)
+        np.copyto(out, rows.T)
+        tags = emissions if i == 0 else emissions[None]  # the emission belongs to the token's tag
+        out = out if i == 0 else out.reshape(-1, *emissions.shape)
+        _combine(out, tags, prob)
+        return out
 
     def log_score(self, lex: list[int], tags: list[int], k: int) -> float:
         """The sum of the pair scores of one tagged sentence (``lex``: each token's lexical index or L)."""
@@ -132,3 +138,27 @@ class LexicalTables:
         before = [k, *tags[:-1]]
         score = sum(float(stay[o, a, b]) for a, b, o in zip(before, tags, own.tolist()))
         return score + sum(float(move[p, a, b]) for a, b, p in zip(before[1:], tags[1:], prev[1:].tolist()))
+
+
+def _step_tables(move: np.ndarray, stay: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``move`` and ``stay`` ([index, a, b]) as the row tables :meth:`LexicalTables.step` gathers:
+    a first token's ``stay`` row after the start [2L+1, K], later tokens' ``move`` [L+1, K*K]
+    and ``stay`` [2L+1, K*K] rows, each contiguous."""
+    k = move.shape[-1]
+    return (np.ascontiguousarray(stay[:, -1]), np.ascontiguousarray(move.reshape(len(move), k * k)),
+            np.ascontiguousarray(stay[:, :-1].reshape(len(stay), k * k)))
+
+
+def _gather(table: np.ndarray, index: np.ndarray, scratch: Scratch, name: str) -> np.ndarray:
+    """``table[index]`` (whole rows) into the scratch buffer ``name``. The indices are valid, so
+    ``mode="clip"`` changes nothing but lets numpy write straight into the buffer."""
+    return np.take(table, index, axis=0, out=scratch.get(name, (len(index), *table.shape[1:]), table.dtype),
+                   mode="clip")
+
+
+def _combine(out: np.ndarray, other: np.ndarray, prob: bool) -> None:
+    """``out += other`` in log space, ``out *= other`` for probabilities (in place)."""
+    if prob:
+        np.multiply(out, other, out=out)
+    else:
+        np.add(out, other, out=out)

@@ -175,6 +175,31 @@ def test_lexicalised_transitions_are_distributions_that_follow_the_word() -> Non
     assert hmm.decode([["they", "have", "a", "cat"], ["they", "have", "gone"]]) == [[0, 2, 3, 4], [0, 1, 2]]
 
 
+@pytest.mark.parametrize("prob", [False, True])
+def test_lexical_step_scores_are_the_table_entries_bit_for_bit(prob: bool) -> None:
+    """A decoding step's pair scores are, per token and state (previous tag b, tag c), exactly
+    (move[before, b, c] + stay[own, b, c]) + emission[c] in float32 log space (Viterbi), or the
+    products of the probability tables: the fast tag-major layout changes no bit of the sum."""
+    hmm = fitted(order=2, lexical=1, lexical_prior=0.5)
+    sentences = QUERIES + [["the", "dog", "runs", "now"]]
+    dtype = np.float64 if prob else np.float32
+    batch = hmm._batch(sentences, dtype)
+    before, own = batch.lexical
+    move, stay = hmm._lexical.prob if prob else hmm._lexical.log[dtype]
+    k, tokens = hmm.num_tags, np.arange(len(before))
+    emissions = np.random.default_rng(0).random((k, len(tokens))).astype(dtype)
+    first = hmm._lexical.step(batch.lexical, 0, tokens, emissions, prob=prob)
+    later = hmm._lexical.step(batch.lexical, 1, tokens, emissions, prob=prob)
+    assert first.shape == (k, len(tokens)) and later.shape == (k, k, len(tokens)) and later.flags.c_contiguous
+    for n in tokens:
+        for c in range(k):
+            start = stay[own[n], k, c] * emissions[c, n] if prob else stay[own[n], k, c] + emissions[c, n]
+            assert first[c, n] == start
+            for b in range(k):
+                pair = move[before[n], b, c] * stay[own[n], b, c] if prob else move[before[n], b, c] + stay[own[n], b, c]
+                assert later[b, c, n] == (pair * emissions[c, n] if prob else pair + emissions[c, n])
+
+
 def naive_lambdas(tag_seqs: list[list[int]], k: int, order: int) -> np.ndarray:
     """Brants (2000), figure 1, with dictionaries; ties split the count evenly."""
     grams: dict[tuple[int, ...], int] = {}
