@@ -74,10 +74,10 @@ def main() -> int:
 def _contender(name, precision, encoder, labels, data, order, device, args):  # type: ignore[no-untyped-def]
     """A callable running ``args.steps`` trainer steps, and the tokens those steps see."""
     import torch
+    from nlpkit_trainer.loop import _Run
 
     from nlpkit.registry import registry
     from nlpkit.trainer import TrainingJob
-    from nlpkit_trainer.loop import _Run
 
     torch.manual_seed(0)
     model = registry("models").get(name)(encoder.embedding(), "tag", len(labels), hidden_size=args.hidden, bidirectional=True)

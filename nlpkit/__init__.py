@@ -17,7 +17,6 @@ from .tokenizer import Tokenizer
 from .tokens import Token, Tokens
 
 
-
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
     """``load`` and ``Pipeline`` import torch, so they load on first use."""
     if name in ("load", "Pipeline"):
@@ -33,8 +32,8 @@ def __getattr__(name: str):  # type: ignore[no-untyped-def]
 
 __all__ = [
     "KINDS",
-    "Pipeline",
     "NlpkitError",
+    "Pipeline",
     "Token",
     "Tokenizer",
     "Tokens",

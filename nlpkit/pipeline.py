@@ -27,7 +27,12 @@ from typing import Any
 
 from .about import __version__
 from .count_model import is_count_model
-from .errors import InputError, MissingDependencyError, UnknownComponentError, UsageError
+from .errors import (
+    InputError,
+    MissingDependencyError,
+    UnknownComponentError,
+    UsageError,
+)
 from .io import atomic_dir
 from .parallel import batched
 

@@ -16,12 +16,25 @@ import importlib
 import re
 import threading
 import warnings
-from typing import Any
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from .errors import DuplicateComponentError, MissingDependencyError, NlpkitError, UnknownComponentError
-from .plugins import PluginInfo, PluginLoadWarning, describe, on_change, plugin_infos, plugin_manager, record_error
+from .errors import (
+    DuplicateComponentError,
+    MissingDependencyError,
+    NlpkitError,
+    UnknownComponentError,
+)
+from .plugins import (
+    PluginInfo,
+    PluginLoadWarning,
+    describe,
+    on_change,
+    plugin_infos,
+    plugin_manager,
+    record_error,
+)
 
 KINDS = ("tokenizers", "encoders", "models", "decoders", "trainers")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -26,7 +26,7 @@ class Token(NamedTuple):
 class Tokens(Sequence[Token]):
     """The tokens of one text, in order, with the text they index into."""
 
-    __slots__ = ("text", "texts", "starts", "ends", "tags")
+    __slots__ = ("ends", "starts", "tags", "text", "texts")
 
     def __init__(
         self,

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from nlpkit.config import apply_override, component_options, load_config, resolve_corpus_path
+from nlpkit.config import (
+    apply_override,
+    component_options,
+    load_config,
+    resolve_corpus_path,
+)
 from nlpkit.errors import InputError, OptionError, UnknownComponentError, UsageError
 
 BASE = """

@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from nlpkit.metrics import accuracy, classification_report, confusion_matrix, lm_metrics, per_class
+from nlpkit.metrics import (
+    accuracy,
+    classification_report,
+    confusion_matrix,
+    lm_metrics,
+    per_class,
+)
 
 LABELS = ["cat", "dog", "fox", "owl"]
 # owl (3) never occurs in gold or predictions

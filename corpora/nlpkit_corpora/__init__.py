@@ -18,8 +18,25 @@ from pathlib import Path
 
 from nlpkit.errors import UsageError, did_you_mean
 
-from .locate import CORPORA_ENV, FileCheck, check_corpus, check_file, corpus_dir, corpus_path, download_root, search_roots
-from .manifest import FORMATS, Corpus, CorpusFile, HeldOut, Manifest, default_manifest_path, load_manifest
+from .locate import (
+    CORPORA_ENV,
+    FileCheck,
+    check_corpus,
+    check_file,
+    corpus_dir,
+    corpus_path,
+    download_root,
+    search_roots,
+)
+from .manifest import (
+    FORMATS,
+    Corpus,
+    CorpusFile,
+    HeldOut,
+    Manifest,
+    default_manifest_path,
+    load_manifest,
+)
 
 __all__ = [
     "CORPORA_ENV", "FORMATS", "Corpus", "CorpusFile", "Fetched", "FileCheck", "HeldOut", "Manifest",

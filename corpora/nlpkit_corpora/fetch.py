@@ -144,7 +144,7 @@ def _open_url(url: str, label: str, timeout: float) -> Iterator:
     """Open ``url`` for reading; network failures become one clear :class:`InputError`."""
     request = urllib.request.Request(url, headers={"User-Agent": f"nlpkit/{__version__} (corpus download)"})
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - manifest URLs only
+        response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         raise InputError(
             f"Could not download {label} from {url}: HTTP {exc.code} {exc.reason}. The file may have moved: "

@@ -23,8 +23,7 @@ Transform = Callable[[Path, Path, Mapping[str, Any]], None]
 def first_space_to_tab(source: Path, target: Path, spec: Mapping[str, Any]) -> None:
     """Replace the first space of every line by a TAB (``label sentence`` to ``label<TAB>sentence``)."""
     with open(source, "rb") as src, open(target, "wb") as dst:
-        for line in src:
-            dst.write(line.replace(b" ", b"\t", 1))
+        dst.writelines(line.replace(b" ", b"\t", 1) for line in src)
 
 
 def csv_split(source: Path, target: Path, spec: Mapping[str, Any]) -> None:
@@ -43,8 +42,7 @@ def csv_split(source: Path, target: Path, spec: Mapping[str, Any]) -> None:
     if spec.get("part") not in parts:
         raise InputError(f"csv-split needs part = one of {', '.join(parts)}, not {spec.get('part')!r}")
     with open(target, "w", encoding="utf-8", newline="") as dst:
-        for i in parts[spec["part"]]:
-            dst.write("\t".join(rows[i]) + "\n")
+        dst.writelines("\t".join(rows[i]) + "\n" for i in parts[spec["part"]])
 
 
 def _read_csv(source: Path, header: bool) -> list[list[str]]:

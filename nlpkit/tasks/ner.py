@@ -11,7 +11,13 @@ from ..corpus import Example
 from ..errors import InputError, UsageError
 from ..formats import format_tokens
 from ..metrics import accuracy, entity_scores
-from ..spans import check_scheme, normalize_scheme, repair_tags, tags_to_spans, token_spans_to_char_spans
+from ..spans import (
+    check_scheme,
+    normalize_scheme,
+    repair_tags,
+    tags_to_spans,
+    token_spans_to_char_spans,
+)
 from ..tokens import Tokens
 from ..vocab import Vocab
 from .tag import Sentence, Tagged, TagTask

@@ -12,7 +12,13 @@ from ..corpus import Example
 from ..errors import InputError, UsageError
 from ..formats import format_tokens
 from ..metrics import accuracy, segmentation_scores
-from ..spans import Span, bmes_to_words, tags_to_spans, token_spans_to_char_spans, words_to_bmes
+from ..spans import (
+    Span,
+    bmes_to_words,
+    tags_to_spans,
+    token_spans_to_char_spans,
+    words_to_bmes,
+)
 from ..tokens import Tokens
 from ..vocab import Vocab
 from .tag import Sentence, Tagged, TagTask

@@ -8,10 +8,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from nlpkit_corpora import (
+    check_corpus,
+    corpus_dir,
+    corpus_path,
+    load_manifest,
+    search_roots,
+)
+from nlpkit_corpora.locate import sha256_of
 
 from nlpkit.errors import InputError, UsageError
-from nlpkit_corpora import check_corpus, corpus_dir, corpus_path, load_manifest, search_roots
-from nlpkit_corpora.locate import sha256_of
 
 MANIFEST = load_manifest()
 REPO = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from nlpkit_readers.columns import conll_column_names
 from nlpkit.corpus import FORMATS, Example, read_corpus
 from nlpkit.errors import InputError, UsageError
 
-UPOS = set("ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split())
+UPOS = set(["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"])
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
