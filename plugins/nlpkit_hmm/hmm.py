@@ -21,6 +21,7 @@ import numpy as np
 
 from nlpkit.errors import InputError, OptionError, UsageError
 
+from .lattice import EDGE_BUDGET, build, candidates, sentence_edges, viterbi
 from .lexical import LexicalTables, lexical_ratios, lexical_words
 from .scratch import Scratch
 
@@ -91,6 +92,8 @@ class HMM:
                              np.float32: np.ascontiguousarray(emissions.T, dtype=np.float32)}
         self._phases = {dtype: _phase_tables(transitions, num_tags, self.order, dtype)
                         for dtype in (np.float32, np.float64)}
+        self._transitions_t = np.ascontiguousarray(np.moveaxis(transitions, 0, -1)).ravel()  # oldest tag last
+        self._end_scores = np.ascontiguousarray(transitions[(slice(None),) * self.order + (num_tags,)]).ravel()
         phases, ends = self._phases[np.float64]
         self._probs = [np.exp(p) for p in phases], [np.exp(e) for e in ends]
         full = self._probs[0][self.order]
@@ -115,19 +118,34 @@ class HMM:
 
     def decode(self, sentences: list[list[str]]) -> list[list[int]]:
         """The most probable tag sequence of each sentence (exact Viterbi, batched)."""
-        return self._decode(self._batch(sentences, np.float32))
+        return self._decode(self._batch(sentences, np.float64))
 
     def _decode(self, batch: _Batch) -> list[list[int]]:
-        paths: list[list[int]] = [[] for _ in batch.lengths]
-        for rows in batch.chunks(*self._chunking(viterbi=True)):
-            for r, path in zip(rows, self._viterbi(batch, rows)):
-                paths[r] = path
-        return paths
+        """Viterbi over each token's possible tags only (see :mod:`.lattice`), in chunks of
+        sentences whose lattices stay within an edge budget."""
+        k = self.num_tags
+        cands = candidates(batch.emissions)
+        edges = sentence_edges(cands[0], batch.lengths, self.order)
+        tags = np.zeros(batch.emissions.shape[1], np.int64)
+        for rows in batch.lattice_chunks(*self._chunking(viterbi=True), edges):
+            lattice = build(self.order, k, self._transitions_t, batch.lengths[rows], batch.starts[rows], cands,
+                            lambda flat, state_tags: self._state_scores(batch, flat, state_tags))
+            tags[lattice.flat] = viterbi(lattice, self._end_scores, k)
+        flat = tags.tolist()
+        return [flat[s: s + n] for s, n in zip(batch.starts.tolist(), batch.lengths.tolist())]
+
+    def _state_scores(self, batch: _Batch, flat: np.ndarray, tags: list[np.ndarray]) -> np.ndarray:
+        """Each lattice state's emission log score, plus its lexicalised-transition pair score
+        (``tags[1]``: the tag before, K at a sentence start)."""
+        scores = batch.emissions[tags[0], flat]
+        if batch.lexical is not None:
+            scores += self._lexical.pair_scores(batch.lexical, flat, tags[1], tags[0])
+        return scores
 
     def decode_with_confidence(self, sentences: list[list[str]]) -> tuple[list[list[int]], list[list[float]]]:
         """The Viterbi paths and, per token, the posterior probability of the chosen tag."""
         batch = self._batch(sentences, np.float64)
-        paths = self._decode(_Batch(batch.lengths, batch.emissions.astype(np.float32), batch.lexical))
+        paths = self._decode(batch)
         top = batch.emissions.max(0, initial=-np.inf)
         batch.emissions = np.exp(batch.emissions - np.where(np.isfinite(top), top, 0.0))
         confidence: list[list[float]] = [[] for _ in batch.lengths]
@@ -167,9 +185,10 @@ class HMM:
         2 MB arrays (UD UPOS: 289 states, 1814 sentences rather than 453) decoded as fast on a
         quiet machine but 10-25 % slower with other jobs on the same cores.
         """
+        if viterbi:
+            return 8192, EDGE_BUDGET
         states = self.num_tags ** self.order
-        size = int(min(8192, max(16, _CHUNK_NUMBERS // states)))
-        return size, states if viterbi else 4 * states  # forward-backward: two float64 tables, 4 per state
+        return int(min(8192, max(16, _CHUNK_NUMBERS // states))), 4 * states  # forward-backward: two float64 tables, 4 per state
 
     def _batch(self, sentences: list[list[str]], dtype: type) -> _Batch:
         """Look every token up once: a [K, tokens] emission matrix plus sentence offsets."""
@@ -404,6 +423,19 @@ class _Batch:
             n = max(1, min(size, _HISTORY_BUDGET // (per_token * int(self.lengths[order[start]]))))
             yield order[start: start + n]
             start += n
+
+    def lattice_chunks(self, size: int, budget: int, edges: np.ndarray) -> Iterator[np.ndarray]:
+        """Row indices of non-empty sentences, longest first, at most ``size`` at a time and
+        as many as fit ``budget`` lattice edges (``edges`` per sentence; one at least)."""
+        order = np.argsort(-self.lengths, kind="stable")[: np.count_nonzero(self.lengths)]
+        total = np.cumsum(edges[order])
+        start = 0
+        while start < len(order):
+            done = int(total[start - 1]) if start else 0
+            end = int(np.searchsorted(total, done + budget, side="right"))
+            end = min(max(end, start + 1), start + size)
+            yield order[start:end]
+            start = end
 
 
 def _active_counts(lengths: np.ndarray) -> np.ndarray:

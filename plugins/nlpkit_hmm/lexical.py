@@ -84,6 +84,9 @@ class LexicalTables:
         self.log = {dtype: (np.ascontiguousarray(move_rows, dtype), np.ascontiguousarray(stay_rows, dtype))
                     for dtype in (np.float32, np.float64)}
         self.prob = (np.exp(self.log[np.float64][0]), np.exp(self.log[np.float64][1]))
+        # what pair_scores gathers from: move with a zero row for the start, both flat
+        self._pairs = (np.concatenate([move_rows, np.zeros((num + 1, 1, k))], axis=1).ravel(), stay_rows.ravel())
+        self._k = k
         # what step() gathers: float32 log scores for Viterbi, float64 probabilities for forward-backward
         self._steps = {(np.float32, False): _step_tables(*self.log[np.float32]),
                        (np.float64, True): _step_tables(*self.prob)}
@@ -128,6 +131,17 @@ class LexicalTables:
         out = out if i == 0 else out.reshape(-1, *emissions.shape)
         _combine(out, tags, prob)
         return out
+
+    def pair_scores(self, ids: tuple[np.ndarray, np.ndarray], tokens: np.ndarray, before: np.ndarray,
+                    tags: np.ndarray) -> np.ndarray:
+        """log r_{w[i-1]}(b, c) - log Z_{w[i]}(b, c) (+ log r_{w[i]}(c, end) at a sentence's last
+        token) of each given flat token in the state (``before`` = b, K at the start; ``tags`` = c),
+        float64: move + stay, what a lattice state adds beside its emission."""
+        move, stay = self._pairs
+        prev, own = ids
+        size = (self._k + 1) * self._k
+        pair = before * self._k + tags
+        return move[prev[tokens] * size + pair] + stay[own[tokens] * size + pair]
 
     def log_score(self, lex: list[int], tags: list[int], k: int) -> float:
         """The sum of the pair scores of one tagged sentence (``lex``: each token's lexical index or L)."""
