@@ -15,13 +15,14 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterator, Sequence
+from functools import partial
 from itertools import chain, repeat
 
 import numpy as np
 
 from nlpkit.errors import InputError, OptionError, UsageError
 
-from .lattice import EDGE_BUDGET, build, candidates, sentence_edges, viterbi
+from .lattice import STATE_BUDGET, candidates, layout, sentence_states, viterbi
 from .lexical import LexicalTables, lexical_ratios, lexical_words
 from .scratch import Scratch
 
@@ -123,14 +124,13 @@ class HMM:
     def _decode(self, batch: _Batch) -> list[list[int]]:
         """Viterbi over each token's possible tags only (see :mod:`.lattice`), in chunks of
         sentences whose lattices stay within an edge budget."""
-        k = self.num_tags
         cands = candidates(batch.emissions)
-        edges = sentence_edges(cands[0], batch.lengths, self.order)
+        states = sentence_states(cands[0], batch.lengths, self.order)
         tags = np.zeros(batch.emissions.shape[1], np.int64)
-        for rows in batch.lattice_chunks(*self._chunking(viterbi=True), edges):
-            lattice = build(self.order, k, self._transitions_t, batch.lengths[rows], batch.starts[rows], cands,
-                            lambda flat, state_tags: self._state_scores(batch, flat, state_tags))
-            tags[lattice.flat] = viterbi(lattice, self._end_scores, k)
+        scores = partial(self._state_scores, batch)
+        for rows in batch.lattice_chunks(*self._chunking(viterbi=True), states):
+            lattice = layout(self.order, self.num_tags, batch.lengths[rows], batch.starts[rows], cands)
+            tags[lattice.flat] = viterbi(lattice, self._transitions_t, self._end_scores, scores)
         flat = tags.tolist()
         return [flat[s: s + n] for s, n in zip(batch.starts.tolist(), batch.lengths.tolist())]
 
@@ -186,7 +186,7 @@ class HMM:
         quiet machine but 10-25 % slower with other jobs on the same cores.
         """
         if viterbi:
-            return 8192, EDGE_BUDGET
+            return 8192, STATE_BUDGET
         states = self.num_tags ** self.order
         return int(min(8192, max(16, _CHUNK_NUMBERS // states))), 4 * states  # forward-backward: two float64 tables, 4 per state
 
@@ -424,11 +424,11 @@ class _Batch:
             yield order[start: start + n]
             start += n
 
-    def lattice_chunks(self, size: int, budget: int, edges: np.ndarray) -> Iterator[np.ndarray]:
+    def lattice_chunks(self, size: int, budget: int, states: np.ndarray) -> Iterator[np.ndarray]:
         """Row indices of non-empty sentences, longest first, at most ``size`` at a time and
-        as many as fit ``budget`` lattice edges (``edges`` per sentence; one at least)."""
+        as many as fit ``budget`` lattice states (``states`` per sentence; one at least)."""
         order = np.argsort(-self.lengths, kind="stable")[: np.count_nonzero(self.lengths)]
-        total = np.cumsum(edges[order])
+        total = np.cumsum(states[order])
         start = 0
         while start < len(order):
             done = int(total[start - 1]) if start else 0

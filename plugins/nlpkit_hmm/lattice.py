@@ -22,12 +22,17 @@ oldest tag, the end the lowest history (tags compared newest last).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-#: Edges (tag (order+1)-tuples) per chunk: about 100 bytes each at the peak of building one.
-EDGE_BUDGET = 1 << 21
+#: A state's emission (and lexical) log score from its batch token and its tags, own first.
+ScoreFn = Callable[[np.ndarray, list[np.ndarray]], np.ndarray]
+#: Lattice states per chunk of sentences (about 50 bytes each are kept for the backtrace).
+STATE_BUDGET = 1 << 20
+#: Edges built at a time: a block of steps whose edge arrays stay in a core's cache.
+BLOCK_EDGES = 1 << 15
 
 
 def candidates(emissions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -47,13 +52,13 @@ def candidates(emissions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return counts, np.cumsum(counts) - counts, tags
 
 
-def sentence_edges(counts: np.ndarray, lengths: np.ndarray, order: int) -> np.ndarray:
-    """How many edges (tag (order+1)-tuples) each sentence's lattice has; 0 for empty ones."""
+def sentence_states(counts: np.ndarray, lengths: np.ndarray, order: int) -> np.ndarray:
+    """How many states (tag ``order``-tuples) each sentence's lattice has; 0 for empty ones."""
     nonempty = lengths > 0
     starts = (np.cumsum(lengths) - lengths)[nonempty]
     per_token = counts.astype(np.int64)
     back = per_token
-    for _ in range(order):  # the tag counts of the token 1, 2 back (the boundary: 1)
+    for _ in range(order - 1):  # times the tag count of the token before (the boundary: 1)
         back = np.concatenate(([1], back[:-1]))
         back[starts] = 1
         per_token = per_token * back
@@ -65,69 +70,42 @@ def sentence_edges(counts: np.ndarray, lengths: np.ndarray, order: int) -> np.nd
 
 @dataclass
 class Lattice:
-    """The states and edges of one chunk, step-major; state arrays skip state 0 (the start)."""
+    """The lattice of one chunk: per token (step-major, then the boundary at index T) and per
+    state (global index minus one; state 0, the start, has no entry). The per-state arrays
+    are filled block by block during the forward pass; edges are never kept."""
 
-    flat: np.ndarray  # [T] each step-major token's index in the batch
-    step_tokens: np.ndarray  # [L+1] first token of each step
-    step_states: np.ndarray  # [L+1] first (global) state of each step
-    step_edges: np.ndarray  # [L+1] first edge of each step
-    src: np.ndarray  # [E] each edge's source state (global index)
-    trans: np.ndarray  # [E] each edge's transition log probability
-    first: np.ndarray  # [S] each state's first edge
-    fanin: np.ndarray  # [S] each state's edge count
-    score: np.ndarray  # [S] each state's emission (and lexical) log score
-    tag: np.ndarray  # [S] each state's own tag
-    key: np.ndarray  # [S] each state's tag history as a number, oldest tag most significant
-    final: np.ndarray  # [rows] each sentence's last token (step-major index)
-    token_states: np.ndarray  # [T+1] each token's first state (global), then the total
+    order: int
+    k: int
+    flat: np.ndarray  # [T] each token's index in the batch
+    step_tokens: np.ndarray  # [L+1] each step's first token, then T
+    prev: np.ndarray  # [T+1] the token before (T: the boundary, before itself)
+    count: np.ndarray  # [T+1] candidate tags (the boundary: one, K)
+    offset: np.ndarray  # [T+1] where its candidates start in tag_list
+    tag_list: np.ndarray  # every token's candidate tags, then K for the boundary
+    token_states: np.ndarray  # [T+2] each token's first state, then the total; the boundary's is 0
+    final: np.ndarray  # [rows] each sentence's last token
+    tag: np.ndarray  # [S] the state's own tag
+    key: np.ndarray  # [S] its tags as a number, oldest most significant (a transition row)
+    fanin: np.ndarray  # [S] how many states lead to it (the candidates of the tag dropped next)
+    base: np.ndarray  # [S] the first of them (the others follow contiguously)
+    oldest: np.ndarray  # [S] where the dropped tag's candidates start in tag_list
 
 
-def build(order: int, k: int, transitions_t: np.ndarray, lengths: np.ndarray, starts: np.ndarray,
-          cands: tuple[np.ndarray, np.ndarray, np.ndarray], state_score) -> Lattice:  # type: ignore[no-untyped-def]
-    """The lattice of sentences ``lengths`` (sorted longest first, none empty) at ``starts``.
-
-    ``transitions_t`` is the flat transition table with the oldest tag moved last
-    (``[history..., next, oldest]``, so an edge's index is ``key * (K+1) + oldest``);
-    ``state_score(flat, tags)`` gives each state's log score from its batch token and its
-    tags (``tags[0]`` own, ``tags[1]`` the one before, K for the boundary).
-    """
-    counts, offsets, tag_list = cands
+def layout(order: int, k: int, lengths: np.ndarray, starts: np.ndarray,
+           cands: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Lattice:
+    """The token-level lattice of sentences ``lengths`` (sorted longest first, none empty) at
+    batch offsets ``starts``, with room for its states."""
+    counts, offsets, tags = cands
     flat, step_tokens, prev = _step_major(lengths, starts)
     t = len(flat)
-    n = np.append(counts[flat], 1)  # index t: the boundary "token", one tag (K), one state (0)
-    off = np.append(offsets[flat], len(tag_list))
-    tag_ext = np.append(tag_list, k)
-    hist = [np.arange(t)]
-    prev_ext = np.append(prev, t)
-    for _ in range(order):
-        hist.append(prev_ext[hist[-1]])  # hist[j]: the token j back (t: the boundary)
-    stride = n[hist[1]] if order == 2 else np.ones(t, np.int64)  # states of one own tag
-    sizes = n[:t] * stride
-    token_states = np.empty(t + 1, np.int64)
-    token_states[0] = 1
-    np.cumsum(sizes, out=token_states[1:])
-    token_states[1:] += 1
-    state_of_token = np.append(token_states[:t], 0)  # the boundary's one state is state 0
-    tok = np.repeat(np.arange(t), sizes)
-    local = np.arange(len(tok)) + 1 - token_states[:t][tok]
-    own, older = np.divmod(local, stride[tok])  # order 2: older is the previous token's tag digit
-    tags = [tag_ext[off[tok] + own]]
-    if order == 2:
-        tags.append(tag_ext[off[hist[1]][tok] + older])
-    key = np.zeros(len(tok), np.int64)
-    for j, tg in enumerate(tags):
-        key += tg * (k + 1) ** j
-    fanin = n[hist[order]][tok]
-    first = np.cumsum(fanin) - fanin
-    edges = np.arange(int(fanin.sum()))
-    src = edges + np.repeat(state_of_token[hist[1]][tok] + older * fanin - first, fanin)
-    oldest = tag_ext[edges + np.repeat(off[hist[order]][tok] - first, fanin)]
-    trans = transitions_t[np.repeat(key * (k + 1), fanin) + oldest]
-    step_states = np.concatenate(([1], 1 + np.cumsum(np.add.reduceat(sizes, step_tokens[:-1]))))
-    step_edges = np.concatenate(([0], np.cumsum(np.add.reduceat(fanin, step_states[:-1] - 1))))
-    final = step_tokens[lengths - 1] + np.arange(len(lengths))
-    return Lattice(flat, step_tokens, step_states, step_edges, src, trans, first, fanin,
-                   state_score(flat[tok], tags), tags[0], key, final, token_states)
+    count = np.append(counts[flat], 1)
+    prev = np.append(prev, t)
+    sizes = count[:t] * (count[prev[:t]] if order == 2 else 1)
+    token_states = np.concatenate(([1], 1 + np.cumsum(sizes), [0]))
+    total = int(token_states[t]) - 1
+    empty = [np.empty(total, np.int64) for _ in range(5)]
+    return Lattice(order, k, flat, step_tokens, prev, count, np.append(offsets[flat], len(tags)),
+                   np.append(tags, k), token_states, step_tokens[lengths - 1] + np.arange(len(lengths)), *empty)
 
 
 def _step_major(lengths: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,61 +120,129 @@ def _step_major(lengths: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np
     return starts[rank] + step, step_tokens, prev
 
 
-def viterbi(lattice: Lattice, end_scores: np.ndarray, k: int) -> np.ndarray:
+def _fill_states(lat: Lattice, t0: int, t1: int, state_score: ScoreFn) -> np.ndarray:
+    """Fill the state arrays of tokens ``t0..t1``; return their states' emission scores."""
+    toks = np.arange(t0, t1)
+    before = lat.prev[toks]
+    dropped = lat.prev[before] if lat.order == 2 else before  # the token whose tag the next step drops
+    g0, g1 = int(lat.token_states[t0]), int(lat.token_states[t1])
+    sizes = np.diff(lat.token_states[t0: t1 + 1])
+    tok = np.repeat(np.arange(t1 - t0), sizes)
+    local = np.arange(g1 - g0) - (lat.token_states[t0:t1] - g0)[tok]
+    if lat.order == 2:
+        own, older = np.divmod(local, lat.count[before][tok])  # own tag slowest
+        tag_before = lat.tag_list[lat.offset[before][tok] + older]
+    else:
+        own, older = local, 0
+    tags = [lat.tag_list[lat.offset[toks][tok] + own]]
+    fanin = lat.count[dropped][tok]
+    part = slice(g0 - 1, g1 - 1)
+    lat.tag[part] = tags[0]
+    lat.fanin[part] = fanin
+    lat.base[part] = lat.token_states[before][tok] + older * fanin
+    lat.oldest[part] = lat.offset[dropped][tok]
+    if lat.order == 2:
+        tags.append(tag_before)
+        lat.key[part] = tag_before * (lat.k + 1) + tags[0]
+    else:
+        lat.key[part] = tags[0]
+    return state_score(lat.flat[toks][tok], tags)
+
+
+def _edges(lat: Lattice, g0: int, g1: int, transitions_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The edges into states ``g0..g1`` (filled): source states, transition log probabilities,
+    and each state's first edge."""
+    part = slice(g0 - 1, g1 - 1)
+    fanin = lat.fanin[part]
+    first = np.cumsum(fanin) - fanin
+    edges = np.arange(int(first[-1] + fanin[-1]))
+    src = edges + np.repeat(lat.base[part] - first, fanin)
+    oldest = lat.tag_list[edges + np.repeat(lat.oldest[part] - first, fanin)]
+    trans = transitions_t[np.repeat(lat.key[part] * (lat.k + 1), fanin) + oldest]
+    return src, trans, first
+
+
+def viterbi(lat: Lattice, transitions_t: np.ndarray, end_scores: np.ndarray, state_score: ScoreFn) -> np.ndarray:
     """The best tag of every step-major token: a forward pass of segment maxima, the best
-    final state of each sentence, then a backtrace that re-scores only the chosen states' edges."""
-    delta = _forward(lattice)
-    cur = _best_final(lattice, delta, end_scores, k)
-    return _backtrace(lattice, delta, cur)
+    final state of each sentence, then a backtrace that re-scores only the chosen states' edges.
+
+    ``transitions_t`` is the flat transition table with the oldest tag moved last (an edge's
+    entry is ``key * (K+1) + oldest``), ``end_scores`` the end's log probability by ``key``;
+    ``state_score(flat, tags)`` each state's emission (and lexical) log score from its batch
+    token and its tags (``tags[0]`` own, ``tags[1]`` the one before, K at a sentence start).
+    """
+    delta = _forward(lat, transitions_t, state_score)
+    return _backtrace(lat, delta, _best_final(lat, delta, end_scores), transitions_t)
 
 
-def _forward(lat: Lattice) -> np.ndarray:
-    """delta[s]: the best log score of a path ending in state s (state 0, the start: 0)."""
-    delta = np.empty(int(lat.token_states[-1]))
+def _forward(lat: Lattice, transitions_t: np.ndarray, state_score: ScoreFn) -> np.ndarray:
+    """delta[s]: the best log score of a path ending in state s (state 0, the start: 0).
+
+    Steps are built and run a block at a time, each block's edge arrays small enough to
+    stay in cache between their building and their use."""
+    delta = np.empty(int(lat.token_states[-2]))
     delta[0] = 0.0
-    seg = lat.first - np.repeat(lat.step_edges[:-1], np.diff(lat.step_states))
-    buffer = np.empty(int(np.diff(lat.step_edges).max(initial=0)))
-    for i in range(len(lat.step_states) - 1):
-        s0, s1 = int(lat.step_states[i]), int(lat.step_states[i + 1])
-        e0, e1 = int(lat.step_edges[i]), int(lat.step_edges[i + 1])
-        cand = np.take(delta, lat.src[e0:e1], out=buffer[: e1 - e0], mode="clip")
-        cand += lat.trans[e0:e1]
-        out = delta[s0:s1]
-        np.maximum.reduceat(cand, seg[s0 - 1: s1 - 1], out=out)
-        out += lat.score[s0 - 1: s1 - 1]
+    step_states = lat.token_states[lat.step_tokens]
+    step_edges = np.cumsum(np.add.reduceat(_token_edges(lat), lat.step_tokens[:-1]))
+    i0, steps = 0, len(lat.step_tokens) - 1
+    while i0 < steps:
+        done = int(step_edges[i0 - 1]) if i0 else 0
+        i1 = min(max(int(np.searchsorted(step_edges, done + BLOCK_EDGES, side="right")), i0 + 1), steps)
+        g0, g1 = int(step_states[i0]), int(step_states[i1])
+        score = _fill_states(lat, int(lat.step_tokens[i0]), int(lat.step_tokens[i1]), state_score)
+        src, trans, first = _edges(lat, g0, g1, transitions_t)
+        bounds = np.append(first[step_states[i0:i1] - g0], len(src)).tolist()
+        states = step_states[i0: i1 + 1].tolist()
+        for j in range(i1 - i0):
+            s0, s1, e0, e1 = states[j], states[j + 1], bounds[j], bounds[j + 1]
+            cand = np.take(delta, src[e0:e1], mode="clip")
+            cand += trans[e0:e1]
+            out = delta[s0:s1]
+            np.maximum.reduceat(cand, first[s0 - g0: s1 - g0] - e0, out=out)
+            out += score[s0 - g0: s1 - g0]
+        i0 = i1
     return delta
 
 
-def _best_final(lat: Lattice, delta: np.ndarray, end_scores: np.ndarray, k: int) -> np.ndarray:
-    """Each sentence's best last state, the end transition added; ties: the lowest history."""
+def _token_edges(lat: Lattice) -> np.ndarray:
+    """How many edges lead into each token's states."""
+    t = len(lat.flat)
+    dropped = lat.prev[lat.prev[:t]] if lat.order == 2 else lat.prev[:t]
+    return np.diff(lat.token_states[: t + 1]) * lat.count[dropped]
+
+
+def _best_final(lat: Lattice, delta: np.ndarray, end_scores: np.ndarray) -> np.ndarray:
+    """Each sentence's best last state, the end transition added; ties: the lowest key."""
     lo, hi = lat.token_states[lat.final], lat.token_states[lat.final + 1]
     sizes = hi - lo
     offsets = np.cumsum(sizes) - sizes
     states = np.arange(int(sizes.sum())) + np.repeat(lo - offsets, sizes)
     key = lat.key[states - 1]
     score = delta[states] + end_scores[key]
-    order = np.lexsort((key, -score, np.repeat(np.arange(len(sizes)), sizes)))
-    return states[order[offsets]]
+    top = score == np.repeat(np.maximum.reduceat(score, offsets), sizes)
+    ranked = np.where(top, key * len(delta) + states, np.iinfo(np.int64).max)
+    return np.minimum.reduceat(ranked, offsets) % len(delta)
 
 
-def _backtrace(lat: Lattice, delta: np.ndarray, cur: np.ndarray) -> np.ndarray:
-    """The chosen tag of each step-major token, last step first; each step re-scores the
-    edges into the active sentences' chosen states (at most K each) and keeps the best."""
+def _backtrace(lat: Lattice, delta: np.ndarray, cur: np.ndarray, transitions_t: np.ndarray) -> np.ndarray:
+    """The chosen tag of each step-major token, last step first: each step re-scores the edges
+    into the active sentences' chosen states (at most K each) exactly as the forward pass
+    did, and keeps the first best."""
     out = np.empty(len(lat.flat), np.int64)
-    cur = cur.copy()
     for i in range(len(lat.step_tokens) - 2, -1, -1):
         t0, t1 = int(lat.step_tokens[i]), int(lat.step_tokens[i + 1])
         chosen = cur[: t1 - t0] - 1
         out[t0:t1] = lat.tag[chosen]
         if i == 0:
             break
-        first, fanin = lat.first[chosen], lat.fanin[chosen]
+        base, fanin = lat.base[chosen], lat.fanin[chosen]
         width = int(fanin.max())
-        if width == 1:
-            cur[: t1 - t0] = lat.src[first]
-            continue
-        edges = np.minimum(first[:, None] + np.arange(width), len(lat.src) - 1)
-        score = delta[lat.src[edges]] + lat.trans[edges]
-        score[np.arange(width) >= fanin[:, None]] = -np.inf
-        cur[: t1 - t0] = lat.src[first + score.argmax(1)]
+        if width > 1:
+            steps = np.arange(width)
+            oldest = lat.tag_list[np.minimum(lat.oldest[chosen][:, None] + steps, len(lat.tag_list) - 1)]
+            score = np.take(delta, base[:, None] + steps, mode="clip")
+            score += transitions_t[(lat.key[chosen] * (lat.k + 1))[:, None] + oldest]
+            score[steps >= fanin[:, None]] = -np.inf
+            base = base + score.argmax(1)
+        cur[: t1 - t0] = base
     return out
