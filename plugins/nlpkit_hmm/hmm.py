@@ -93,8 +93,7 @@ class HMM:
                              np.float32: np.ascontiguousarray(emissions.T, dtype=np.float32)}
         self._phases = {dtype: _phase_tables(transitions, num_tags, self.order, dtype)
                         for dtype in (np.float32, np.float64)}
-        self._transitions_t = np.ascontiguousarray(np.moveaxis(transitions, 0, -1)).ravel()  # oldest tag last
-        self._end_scores = np.ascontiguousarray(transitions[(slice(None),) * self.order + (num_tags,)]).ravel()
+        self._transitions_flat = np.ascontiguousarray(transitions).ravel()
         phases, ends = self._phases[np.float64]
         self._probs = [np.exp(p) for p in phases], [np.exp(e) for e in ends]
         full = self._probs[0][self.order]
@@ -130,16 +129,17 @@ class HMM:
         scores = partial(self._state_scores, batch)
         for rows in batch.lattice_chunks(*self._chunking(viterbi=True), states):
             lattice = layout(self.order, self.num_tags, batch.lengths[rows], batch.starts[rows], cands)
-            tags[lattice.flat] = viterbi(lattice, self._transitions_t, self._end_scores, scores)
+            tags[lattice.flat] = viterbi(lattice, self._transitions_flat, scores)
         flat = tags.tolist()
         return [flat[s: s + n] for s, n in zip(batch.starts.tolist(), batch.lengths.tolist())]
 
-    def _state_scores(self, batch: _Batch, flat: np.ndarray, tags: list[np.ndarray]) -> np.ndarray:
-        """Each lattice state's emission log score, plus its lexicalised-transition pair score
-        (``tags[1]``: the tag before, K at a sentence start)."""
-        scores = batch.emissions[tags[0], flat]
+    def _state_scores(self, batch: _Batch, tokens: np.ndarray, tok: np.ndarray, tags: np.ndarray,
+                      key: np.ndarray) -> np.ndarray:
+        """Lattice states' emission log scores, plus their lexicalised-transition pair scores
+        (``key``: the tag before times K+1 plus the own tag), see :data:`.lattice.ScoreFn`."""
+        scores = batch.emissions[tags, tokens[tok]]
         if batch.lexical is not None:
-            scores += self._lexical.pair_scores(batch.lexical, flat, tags[1], tags[0])
+            scores += self._lexical.pair_scores(batch.lexical, tokens, tok, key)
         return scores
 
     def decode_with_confidence(self, sentences: list[list[str]]) -> tuple[list[list[int]], list[list[float]]]:

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: A state's emission (and lexical) log score from its batch token and its tags, own first.
-ScoreFn = Callable[[np.ndarray, list[np.ndarray]], np.ndarray]
+#: Each state's emission (and lexical) log score from: the batch indices of a block's tokens,
+#: each state's token among them, its own tag and its key (the tag before times K+1 plus
+#: its own tag; order 1: the own tag).
+ScoreFn = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 #: Lattice states per chunk of sentences (about 50 bytes each are kept for the backtrace).
 STATE_BUDGET = 1 << 20
 #: Edges built at a time: a block of steps whose edge arrays stay in a core's cache.
@@ -71,8 +73,8 @@ def sentence_states(counts: np.ndarray, lengths: np.ndarray, order: int) -> np.n
 @dataclass
 class Lattice:
     """The lattice of one chunk: per token (step-major, then the boundary at index T) and per
-    state (global index minus one; state 0, the start, has no entry). The per-state arrays
-    are filled block by block during the forward pass; edges are never kept."""
+    state (state 0 is the start). The per-state arrays are filled block by block during
+    the forward pass; edges are never kept."""
 
     order: int
     k: int
@@ -82,13 +84,14 @@ class Lattice:
     count: np.ndarray  # [T+1] candidate tags (the boundary: one, K)
     offset: np.ndarray  # [T+1] where its candidates start in tag_list
     tag_list: np.ndarray  # every token's candidate tags, then K for the boundary
-    token_states: np.ndarray  # [T+2] each token's first state, then the total; the boundary's is 0
+    token_states: np.ndarray  # [T+1] each token's first state, then the total
+    first_state: np.ndarray  # [T+1] each token's first state; the boundary's: 0, the start
     final: np.ndarray  # [rows] each sentence's last token
     tag: np.ndarray  # [S] the state's own tag
-    key: np.ndarray  # [S] its tags as a number, oldest most significant (a transition row)
-    fanin: np.ndarray  # [S] how many states lead to it (the candidates of the tag dropped next)
+    row: np.ndarray  # [S] its tags as a number (oldest most significant) times K+1: where its
+    #                  successors' transition probabilities start in the flat transition table
+    fanin: np.ndarray  # [S] how many states lead to it (the candidates of the oldest tag)
     base: np.ndarray  # [S] the first of them (the others follow contiguously)
-    oldest: np.ndarray  # [S] where the dropped tag's candidates start in tag_list
 
 
 def layout(order: int, k: int, lengths: np.ndarray, starts: np.ndarray,
@@ -101,11 +104,13 @@ def layout(order: int, k: int, lengths: np.ndarray, starts: np.ndarray,
     count = np.append(counts[flat], 1)
     prev = np.append(prev, t)
     sizes = count[:t] * (count[prev[:t]] if order == 2 else 1)
-    token_states = np.concatenate(([1], 1 + np.cumsum(sizes), [0]))
-    total = int(token_states[t]) - 1
-    empty = [np.empty(total, np.int64) for _ in range(5)]
+    token_states = np.concatenate(([1], 1 + np.cumsum(sizes)))
+    first_state = np.append(token_states[:t], 0)
+    total = int(token_states[t])
+    state = [np.empty(total, np.int64) for _ in range(4)]
+    state[0][0], state[1][0] = k, sum(k * (k + 1) ** j for j in range(order)) * (k + 1)  # the start
     return Lattice(order, k, flat, step_tokens, prev, count, np.append(offsets[flat], len(tags)),
-                   np.append(tags, k), token_states, step_tokens[lengths - 1] + np.arange(len(lengths)), *empty)
+                   np.append(tags, k), token_states, first_state, step_tokens[lengths - 1] + np.arange(len(lengths)), *state)
 
 
 def _step_major(lengths: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -126,61 +131,54 @@ def _fill_states(lat: Lattice, t0: int, t1: int, state_score: ScoreFn) -> np.nda
     before = lat.prev[toks]
     dropped = lat.prev[before] if lat.order == 2 else before  # the token whose tag the next step drops
     g0, g1 = int(lat.token_states[t0]), int(lat.token_states[t1])
-    sizes = np.diff(lat.token_states[t0: t1 + 1])
-    tok = np.repeat(np.arange(t1 - t0), sizes)
+    tok = np.repeat(np.arange(t1 - t0), np.diff(lat.token_states[t0: t1 + 1]))
     local = np.arange(g1 - g0) - (lat.token_states[t0:t1] - g0)[tok]
+    fanin = lat.count[dropped][tok]
     if lat.order == 2:
         own, older = np.divmod(local, lat.count[before][tok])  # own tag slowest
-        tag_before = lat.tag_list[lat.offset[before][tok] + older]
+        key = lat.tag_list[(lat.offset[before])[tok] + older] * (lat.k + 1)
+        base = lat.first_state[before][tok] + older * fanin
     else:
-        own, older = local, 0
-    tags = [lat.tag_list[lat.offset[toks][tok] + own]]
-    fanin = lat.count[dropped][tok]
-    part = slice(g0 - 1, g1 - 1)
-    lat.tag[part] = tags[0]
+        own, key, base = local, 0, lat.first_state[before][tok]
+    tag = lat.tag_list[lat.offset[toks][tok] + own]
+    key += tag
+    part = slice(g0, g1)
+    lat.tag[part] = tag
     lat.fanin[part] = fanin
-    lat.base[part] = lat.token_states[before][tok] + older * fanin
-    lat.oldest[part] = lat.offset[dropped][tok]
-    if lat.order == 2:
-        tags.append(tag_before)
-        lat.key[part] = tag_before * (lat.k + 1) + tags[0]
-    else:
-        lat.key[part] = tags[0]
-    return state_score(lat.flat[toks][tok], tags)
+    lat.base[part] = base
+    np.multiply(key, lat.k + 1, out=lat.row[part])
+    return state_score(lat.flat[toks], tok, tag, key)
 
 
-def _edges(lat: Lattice, g0: int, g1: int, transitions_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The edges into states ``g0..g1`` (filled): source states, transition log probabilities,
-    and each state's first edge."""
-    part = slice(g0 - 1, g1 - 1)
+def _edges(lat: Lattice, g0: int, g1: int, transitions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The edges into states ``g0..g1`` (filled): source states, transition log probabilities
+    (the source's row, then the state's own tag), and each state's first edge."""
+    part = slice(g0, g1)
     fanin = lat.fanin[part]
     first = np.cumsum(fanin) - fanin
     edges = np.arange(int(first[-1] + fanin[-1]))
     src = edges + np.repeat(lat.base[part] - first, fanin)
-    oldest = lat.tag_list[edges + np.repeat(lat.oldest[part] - first, fanin)]
-    trans = transitions_t[np.repeat(lat.key[part] * (lat.k + 1), fanin) + oldest]
+    trans = transitions[lat.row[src] + np.repeat(lat.tag[part], fanin)]
     return src, trans, first
 
 
-def viterbi(lat: Lattice, transitions_t: np.ndarray, end_scores: np.ndarray, state_score: ScoreFn) -> np.ndarray:
+def viterbi(lat: Lattice, transitions: np.ndarray, state_score: ScoreFn) -> np.ndarray:
     """The best tag of every step-major token: a forward pass of segment maxima, the best
     final state of each sentence, then a backtrace that re-scores only the chosen states' edges.
 
-    ``transitions_t`` is the flat transition table with the oldest tag moved last (an edge's
-    entry is ``key * (K+1) + oldest``), ``end_scores`` the end's log probability by ``key``;
-    ``state_score(flat, tags)`` each state's emission (and lexical) log score from its batch
-    token and its tags (``tags[0]`` own, ``tags[1]`` the one before, K at a sentence start).
+    ``transitions`` is the flat (order+1)-gram log transition table (K: the boundary);
+    ``state_score`` gives each state's emission (and lexical) log score, see :data:`ScoreFn`.
     """
-    delta = _forward(lat, transitions_t, state_score)
-    return _backtrace(lat, delta, _best_final(lat, delta, end_scores), transitions_t)
+    delta = _forward(lat, transitions, state_score)
+    return _backtrace(lat, delta, _best_final(lat, delta, transitions), transitions)
 
 
-def _forward(lat: Lattice, transitions_t: np.ndarray, state_score: ScoreFn) -> np.ndarray:
+def _forward(lat: Lattice, transitions: np.ndarray, state_score: ScoreFn) -> np.ndarray:
     """delta[s]: the best log score of a path ending in state s (state 0, the start: 0).
 
     Steps are built and run a block at a time, each block's edge arrays small enough to
     stay in cache between their building and their use."""
-    delta = np.empty(int(lat.token_states[-2]))
+    delta = np.empty(int(lat.token_states[-1]))
     delta[0] = 0.0
     step_states = lat.token_states[lat.step_tokens]
     step_edges = np.cumsum(np.add.reduceat(_token_edges(lat), lat.step_tokens[:-1]))
@@ -190,12 +188,12 @@ def _forward(lat: Lattice, transitions_t: np.ndarray, state_score: ScoreFn) -> n
         i1 = min(max(int(np.searchsorted(step_edges, done + BLOCK_EDGES, side="right")), i0 + 1), steps)
         g0, g1 = int(step_states[i0]), int(step_states[i1])
         score = _fill_states(lat, int(lat.step_tokens[i0]), int(lat.step_tokens[i1]), state_score)
-        src, trans, first = _edges(lat, g0, g1, transitions_t)
+        src, trans, first = _edges(lat, g0, g1, transitions)
         bounds = np.append(first[step_states[i0:i1] - g0], len(src)).tolist()
         states = step_states[i0: i1 + 1].tolist()
         for j in range(i1 - i0):
             s0, s1, e0, e1 = states[j], states[j + 1], bounds[j], bounds[j + 1]
-            cand = np.take(delta, src[e0:e1], mode="clip")
+            cand = delta[src[e0:e1]]
             cand += trans[e0:e1]
             out = delta[s0:s1]
             np.maximum.reduceat(cand, first[s0 - g0: s1 - g0] - e0, out=out)
@@ -211,38 +209,37 @@ def _token_edges(lat: Lattice) -> np.ndarray:
     return np.diff(lat.token_states[: t + 1]) * lat.count[dropped]
 
 
-def _best_final(lat: Lattice, delta: np.ndarray, end_scores: np.ndarray) -> np.ndarray:
-    """Each sentence's best last state, the end transition added; ties: the lowest key."""
+def _best_final(lat: Lattice, delta: np.ndarray, transitions: np.ndarray) -> np.ndarray:
+    """Each sentence's best last state, the end transition added; ties: the lowest history."""
     lo, hi = lat.token_states[lat.final], lat.token_states[lat.final + 1]
     sizes = hi - lo
     offsets = np.cumsum(sizes) - sizes
     states = np.arange(int(sizes.sum())) + np.repeat(lo - offsets, sizes)
-    key = lat.key[states - 1]
-    score = delta[states] + end_scores[key]
+    row = lat.row[states]
+    score = delta[states] + transitions[row + lat.k]
     top = score == np.repeat(np.maximum.reduceat(score, offsets), sizes)
-    ranked = np.where(top, key * len(delta) + states, np.iinfo(np.int64).max)
+    ranked = np.where(top, row * len(delta) + states, np.iinfo(np.int64).max)
     return np.minimum.reduceat(ranked, offsets) % len(delta)
 
 
-def _backtrace(lat: Lattice, delta: np.ndarray, cur: np.ndarray, transitions_t: np.ndarray) -> np.ndarray:
+def _backtrace(lat: Lattice, delta: np.ndarray, cur: np.ndarray, transitions: np.ndarray) -> np.ndarray:
     """The chosen tag of each step-major token, last step first: each step re-scores the edges
     into the active sentences' chosen states (at most K each) exactly as the forward pass
     did, and keeps the first best."""
     out = np.empty(len(lat.flat), np.int64)
     for i in range(len(lat.step_tokens) - 2, -1, -1):
         t0, t1 = int(lat.step_tokens[i]), int(lat.step_tokens[i + 1])
-        chosen = cur[: t1 - t0] - 1
-        out[t0:t1] = lat.tag[chosen]
+        chosen = cur[: t1 - t0]
+        tag = out[t0:t1] = lat.tag[chosen]
         if i == 0:
             break
         base, fanin = lat.base[chosen], lat.fanin[chosen]
         width = int(fanin.max())
         if width > 1:
-            steps = np.arange(width)
-            oldest = lat.tag_list[np.minimum(lat.oldest[chosen][:, None] + steps, len(lat.tag_list) - 1)]
-            score = np.take(delta, base[:, None] + steps, mode="clip")
-            score += transitions_t[(lat.key[chosen] * (lat.k + 1))[:, None] + oldest]
-            score[steps >= fanin[:, None]] = -np.inf
+            src = np.minimum(base[:, None] + np.arange(width), len(delta) - 1)
+            score = delta[src]
+            score += transitions[lat.row[src] + tag[:, None]]
+            score[np.arange(width) >= fanin[:, None]] = -np.inf
             base = base + score.argmax(1)
         cur[: t1 - t0] = base
     return out

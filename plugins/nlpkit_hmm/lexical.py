@@ -84,8 +84,8 @@ class LexicalTables:
         self.log = {dtype: (np.ascontiguousarray(move_rows, dtype), np.ascontiguousarray(stay_rows, dtype))
                     for dtype in (np.float32, np.float64)}
         self.prob = (np.exp(self.log[np.float64][0]), np.exp(self.log[np.float64][1]))
-        # what pair_scores gathers from: move with a zero row for the start, both flat
-        self._pairs = (np.concatenate([move_rows, np.zeros((num + 1, 1, k))], axis=1).ravel(), stay_rows.ravel())
+        # what pair_scores gathers from: [index, before (K: start), tag (K: unused)], both flat
+        self._pairs = (np.pad(move_rows, ((0, 0), (0, 1), (0, 1))).ravel(), np.pad(stay_rows, ((0, 0), (0, 0), (0, 1))).ravel())
         self._k = k
         # what step() gathers: float32 log scores for Viterbi, float64 probabilities for forward-backward
         self._steps = {(np.float32, False): _step_tables(*self.log[np.float32]),
@@ -132,16 +132,16 @@ class LexicalTables:
         _combine(out, tags, prob)
         return out
 
-    def pair_scores(self, ids: tuple[np.ndarray, np.ndarray], tokens: np.ndarray, before: np.ndarray,
-                    tags: np.ndarray) -> np.ndarray:
+    def pair_scores(self, ids: tuple[np.ndarray, np.ndarray], tokens: np.ndarray, tok: np.ndarray,
+                    key: np.ndarray) -> np.ndarray:
         """log r_{w[i-1]}(b, c) - log Z_{w[i]}(b, c) (+ log r_{w[i]}(c, end) at a sentence's last
-        token) of each given flat token in the state (``before`` = b, K at the start; ``tags`` = c),
-        float64: move + stay, what a lattice state adds beside its emission."""
+        token) of lattice states, float64: move + stay, what a state adds beside its emission.
+        ``tokens`` are batch indices, ``tok`` each state's position among them and ``key``
+        b * (K+1) + c (b = K at a sentence start)."""
         move, stay = self._pairs
         prev, own = ids
-        size = (self._k + 1) * self._k
-        pair = before * self._k + tags
-        return move[prev[tokens] * size + pair] + stay[own[tokens] * size + pair]
+        size = (self._k + 1) ** 2
+        return move[(prev[tokens] * size)[tok] + key] + stay[(own[tokens] * size)[tok] + key]
 
     def log_score(self, lex: list[int], tags: list[int], k: int) -> float:
         """The sum of the pair scores of one tagged sentence (``lex``: each token's lexical index or L)."""
