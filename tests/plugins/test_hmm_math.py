@@ -163,7 +163,7 @@ def test_lexicalised_transitions_are_distributions_that_follow_the_word() -> Non
     hmm = HMM(order=2, lexical=2, lexical_prior=1.0)
     hmm.fit(words, tags, 5)
     ratios = hmm.arrays()["lexical_ratios"]  # [words, tag, next tag or end]: log r_w(b, c)
-    _, stay = hmm._lexical.log[np.float64]  # stay[w, a, b] = -log Z_w(a, b)
+    _, stay = hmm._lexical.log  # stay[w, a, b] = -log Z_w(a, b)
     transitions = hmm.arrays()["transitions"]
     assert len(ratios) == 6  # I, have, a, dog, we, saw: seen at least twice
     for w in range(len(ratios)):
@@ -175,29 +175,91 @@ def test_lexicalised_transitions_are_distributions_that_follow_the_word() -> Non
     assert hmm.decode([["they", "have", "a", "cat"], ["they", "have", "gone"]]) == [[0, 2, 3, 4], [0, 1, 2]]
 
 
-@pytest.mark.parametrize("prob", [False, True])
-def test_lexical_step_scores_are_the_table_entries_bit_for_bit(prob: bool) -> None:
-    """A decoding step's pair scores are, per token and state (previous tag b, tag c), exactly
-    (move[before, b, c] + stay[own, b, c]) + emission[c] in float32 log space (Viterbi), or the
-    products of the probability tables: the fast tag-major layout changes no bit of the sum."""
+def test_lexical_step_factors_are_the_table_entries_bit_for_bit() -> None:
+    """A forward-backward step's pair factors are, per token and state (previous tag b, tag c),
+    exactly (move[before, b, c] * stay[own, b, c]) * emission[c] of the probability tables:
+    the fast tag-major layout changes no bit of the product."""
     hmm = fitted(order=2, lexical=1, lexical_prior=0.5)
-    sentences = QUERIES + [["the", "dog", "runs", "now"]]
-    dtype = np.float64 if prob else np.float32
-    batch = hmm._batch(sentences, dtype)
+    batch = hmm._batch(QUERIES + [["the", "dog", "runs", "now"]])
     before, own = batch.lexical
-    move, stay = hmm._lexical.prob if prob else hmm._lexical.log[dtype]
+    move, stay = hmm._lexical.prob
     k, tokens = hmm.num_tags, np.arange(len(before))
-    emissions = np.random.default_rng(0).random((k, len(tokens))).astype(dtype)
-    first = hmm._lexical.step(batch.lexical, 0, tokens, emissions, prob=prob)
-    later = hmm._lexical.step(batch.lexical, 1, tokens, emissions, prob=prob)
+    emissions = np.random.default_rng(0).random((k, len(tokens)))
+    first = hmm._lexical.step(batch.lexical, 0, tokens, emissions)
+    later = hmm._lexical.step(batch.lexical, 1, tokens, emissions)
     assert first.shape == (k, len(tokens)) and later.shape == (k, k, len(tokens)) and later.flags.c_contiguous
     for n in tokens:
         for c in range(k):
-            start = stay[own[n], k, c] * emissions[c, n] if prob else stay[own[n], k, c] + emissions[c, n]
-            assert first[c, n] == start
+            assert first[c, n] == stay[own[n], k, c] * emissions[c, n]
             for b in range(k):
-                pair = move[before[n], b, c] * stay[own[n], b, c] if prob else move[before[n], b, c] + stay[own[n], b, c]
-                assert later[b, c, n] == (pair * emissions[c, n] if prob else pair + emissions[c, n])
+                assert later[b, c, n] == move[before[n], b, c] * stay[own[n], b, c] * emissions[c, n]
+
+
+def test_lattice_pair_scores_are_the_table_entries_bit_for_bit() -> None:
+    """A Viterbi lattice state's lexical score, looked up by its key b * (K+1) + c, is exactly
+    move[before, b, c] + stay[own, b, c] of the log tables (b = K: the sentence start)."""
+    hmm = fitted(order=2, lexical=1, lexical_prior=0.5)
+    batch = hmm._batch(QUERIES + [["the", "dog", "runs", "now"]])
+    before, own = batch.lexical
+    move, stay = hmm._lexical.log
+    k, tokens = hmm.num_tags, np.arange(len(before))
+    pairs = [(b, c) for b in range(k + 1) for c in range(k)]
+    tok = np.repeat(np.arange(len(tokens)), len(pairs))
+    b, c = (np.tile(np.array(x), len(tokens)) for x in zip(*pairs))
+    scores = hmm._lexical.pair_scores(batch.lexical, tokens, tok, b * (k + 1) + c)
+    move_b = np.where(b < k, move[before[tok], np.minimum(b, k - 1), c], 0.0)  # no word before the start
+    assert np.array_equal(scores, move_b + stay[own[tok], b, c])
+
+
+def random_sparse_hmm(rng: np.random.Generator, k: int, order: int, lexical: bool) -> HMM:
+    """An HMM with random tables where each vocabulary word allows only 1..k tags (the others
+    -inf, as TnT's emissions for tags a word was never seen with), optionally with random
+    lexicalised-transition ratios; words "w0".."w7" are known, others go to the suffix model."""
+    vocab = [f"w{i}" for i in range(8)]
+    emissions = np.log(rng.random((len(vocab), k)))
+    for row in emissions:
+        row[rng.permutation(k)[: rng.integers(0, k)]] = -np.inf  # keep at least one tag
+    transitions = np.log(rng.dirichlet(np.ones(k + 1), size=(k + 1,) * order))
+    arrays = {"options": np.array([2, k, order, 0, 0, 1.0, 10, 10, 2 if lexical else 0, 10.0]),
+              "transitions": transitions, "emissions": emissions, "tag_logprob": np.log(np.full(k, 1 / k)),
+              "lambdas": np.full(order + 1, 1 / (order + 1)), "unknown_rows": np.log(rng.random((1, k)))}
+    arrays["vocab_bytes"], arrays["vocab_offsets"] = _strings(vocab)
+    arrays["unknown_keys_bytes"], arrays["unknown_keys_offsets"] = _strings(["l"])
+    if lexical:
+        arrays["lexical_words_bytes"], arrays["lexical_words_offsets"] = _strings(vocab[:3])
+        arrays["lexical_ratios"] = rng.normal(0, 1, (3, k, k + 1))
+    return HMM.from_arrays(arrays)
+
+
+def _strings(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    data = "".join(strings).encode()
+    return np.frombuffer(data, np.uint8).copy(), np.cumsum([0] + [len(w.encode()) for w in strings])
+
+
+@pytest.mark.parametrize("order, lexical", [(1, False), (2, False), (2, True)])
+def test_pruned_viterbi_equals_brute_force_on_random_sparse_hmms(order: int, lexical: bool,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Viterbi runs only over the tags a word can take (finite emissions); on random HMMs with
+    sparse emissions (and unseen words, which keep every tag) each decoded path scores the
+    best of all tag sequences, and is that sequence where it is unique. Decoded in one call,
+    then one sentence per chunk."""
+    rng = np.random.default_rng(10 * order + lexical)
+    for trial in range(4):
+        hmm = random_sparse_hmm(rng, 3 + trial % 2, order, lexical)
+        words = [f"w{i}" for i in range(8)] + ["zz"]
+        queries = [[str(w) for w in rng.choice(words, n)] for n in rng.integers(1, 7, 12)] + [[]]
+        paths = hmm.decode(queries)
+        for tokens, path in zip(queries, paths):
+            if not tokens:
+                assert path == []
+                continue
+            sequences, scores = enumerate_all(hmm, tokens)
+            assert hmm.log_joint(tokens, path) == pytest.approx(scores.max(), abs=1e-9)
+            if np.sort(scores)[-2] < scores.max() - 1e-9:
+                assert tuple(path) == sequences[int(scores.argmax())]
+        monkeypatch.setattr(hmm, "_chunking", lambda viterbi: (1, 1))
+        assert hmm.decode(queries) == paths
+        assert hmm.decode_with_confidence(queries)[0] == paths
 
 
 def naive_lambdas(tag_seqs: list[list[int]], k: int, order: int) -> np.ndarray:
