@@ -19,8 +19,7 @@ In second-order Viterbi the state at token ``i`` is ``(t[i-1], t[i])``, so all t
 factors are per-token pair scores ``[K+1, K]`` (the row ``K`` is the sentence start)
 added beside the emission: ``+ log r_{w[i-1]}(t[i-1], t[i])``, ``- log Z_{w[i]}(t[i-1],
 t[i])`` and, at a sentence's last token, ``+ log r_{w[i]}(t[i], end)``. Decoding stays
-one batched Viterbi: each lattice state (see :mod:`.lattice`) gathers its two entries
-beside its emission, and a forward-backward step two small tables.
+one batched Viterbi; each step gathers two small tables.
 """
 
 from __future__ import annotations
@@ -62,8 +61,7 @@ def lexical_ratios(word_ids: np.ndarray, tags: np.ndarray, lengths: np.ndarray, 
 
 
 class LexicalTables:
-    """The pair scores of :mod:`lexical` for decoding: log scores per lattice state (Viterbi),
-    probability factors per dense step (forward-backward).
+    """The per-step pair scores of :mod:`lexical` for decoding, in log and probability form.
 
     ``move[l, b, c]``: log r_l(b, c) over tags (the word before the token);
     ``stay[l, a, b]``: -log Z_l(a, b), and for ``l + L`` the same plus log r_l(b, end)
@@ -82,14 +80,16 @@ class LexicalTables:
         stay[..., num: 2 * num] = -log_z + np.moveaxis(ratios[:, :, k], 0, -1)[None]
         self.size = num
         # word-major copies ([index, a, b]): a step gathers whole rows, which is fast
-        self.log = (np.ascontiguousarray(np.moveaxis(move, -1, 0)), np.ascontiguousarray(np.moveaxis(stay, -1, 0)))
-        self.prob = (np.exp(self.log[0]), np.exp(self.log[1]))
-        # what pair_scores gathers from: [index, before (K: start), tag (K: never)], flat, so that a
-        # lattice state's key (before * (K+1) + tag) is its offset within an index's block
-        self._pairs = (np.pad(self.log[0], ((0, 0), (0, 1), (0, 1))).ravel(),
-                       np.pad(self.log[1], ((0, 0), (0, 0), (0, 1))).ravel())
+        move_rows, stay_rows = np.moveaxis(move, -1, 0), np.moveaxis(stay, -1, 0)
+        self.log = {dtype: (np.ascontiguousarray(move_rows, dtype), np.ascontiguousarray(stay_rows, dtype))
+                    for dtype in (np.float32, np.float64)}
+        self.prob = (np.exp(self.log[np.float64][0]), np.exp(self.log[np.float64][1]))
+        # what pair_scores gathers from: [index, before (K: start), tag (K: unused)], both flat
+        self._pairs = (np.pad(move_rows, ((0, 0), (0, 1), (0, 1))).ravel(), np.pad(stay_rows, ((0, 0), (0, 0), (0, 1))).ravel())
         self._k = k
-        self._steps = _step_tables(*self.prob)  # what step() gathers, for forward-backward
+        # what step() gathers: float32 log scores for Viterbi, float64 probabilities for forward-backward
+        self._steps = {(np.float32, False): _step_tables(*self.log[np.float32]),
+                       (np.float64, True): _step_tables(*self.prob)}
 
     def token_ids(self, lex: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per flat token: the ``move`` index of the word before it and its own ``stay`` index."""
@@ -104,29 +104,32 @@ class LexicalTables:
         return prev, own
 
     def step(self, ids: tuple[np.ndarray, np.ndarray], i: int, tokens: np.ndarray, emissions: np.ndarray, *,
-             scratch: Scratch | None = None) -> np.ndarray:
-        """The pair factors (probabilities) of step ``i`` for the given flat tokens times their
-        ``emissions`` [K, m], shaped like a forward-backward alpha: [K, m] at the first token,
-        else [K, K, m]; C-contiguous, in ``scratch`` when given (valid until the next step).
+             prob: bool = False, scratch: Scratch | None = None) -> np.ndarray:
+        """The pair scores of step ``i`` for the given flat tokens combined (added, or multiplied
+        when ``prob``) with their ``emissions`` [K, m], shaped like a Viterbi delta: [K, m] at
+        the first token, else [K, K, m]; C-contiguous, in ``scratch`` when given (valid until
+        the next step).
 
         ``ids`` are :meth:`token_ids` of the whole batch. Each token's row ([K] or [K*K],
         ``move`` then ``stay``) is gathered word-major, which is cheap, and turned tag-major
-        with one transposing copy, so the caller multiplies it into its alpha contiguously.
-        The arithmetic is (move * stay) * emission.
+        with one transposing copy, so the caller adds it to its delta contiguously (adding
+        a transposed view instead cost twice as much). The arithmetic is the same as always:
+        (move + stay) + emission, then the caller's delta + that, so the scores are bit for bit
+        what they were when this was a per-batch table of distinct word pairs.
         """
-        first, move, stay = self._steps
+        first, move, stay = self._steps[emissions.dtype.type, prob]
         prev, own = ids
         scratch = scratch or Scratch()
         if i == 0:
             rows = _gather(first, own[tokens], scratch, "lexical rows")  # [m, K]
         else:
             rows = _gather(move, prev[tokens], scratch, "lexical rows")  # [m, K*K]
-            np.multiply(rows, _gather(stay, own[tokens], scratch, "lexical stay"), out=rows)
+            _combine(rows, _gather(stay, own[tokens], scratch, "lexical stay"), prob)
         out = scratch.get("lexical pairs", rows.shape[::-1], rows.dtype)
         np.copyto(out, rows.T)
         tags = emissions if i == 0 else emissions[None]  # the emission belongs to the token's tag
         out = out if i == 0 else out.reshape(-1, *emissions.shape)
-        np.multiply(out, tags, out=out)
+        _combine(out, tags, prob)
         return out
 
     def pair_scores(self, ids: tuple[np.ndarray, np.ndarray], tokens: np.ndarray, tok: np.ndarray,
@@ -145,7 +148,7 @@ class LexicalTables:
         if not tags:
             return 0.0
         prev, own = self.token_ids(np.asarray(lex, np.int64), np.array([len(tags)]))
-        move, stay = self.log
+        move, stay = self.log[np.float64]
         before = [k, *tags[:-1]]
         score = sum(float(stay[o, a, b]) for a, b, o in zip(before, tags, own.tolist()))
         return score + sum(float(move[p, a, b]) for a, b, p in zip(before[1:], tags[1:], prev[1:].tolist()))
@@ -166,3 +169,10 @@ def _gather(table: np.ndarray, index: np.ndarray, scratch: Scratch, name: str) -
     return np.take(table, index, axis=0, out=scratch.get(name, (len(index), *table.shape[1:]), table.dtype),
                    mode="clip")
 
+
+def _combine(out: np.ndarray, other: np.ndarray, prob: bool) -> None:
+    """``out += other`` in log space, ``out *= other`` for probabilities (in place)."""
+    if prob:
+        np.multiply(out, other, out=out)
+    else:
+        np.add(out, other, out=out)

@@ -121,7 +121,7 @@ def test_long_sentences_in_small_chunks_reach_the_best_score(order: int, lexical
     hmm.fit(words, tags, 3)
     queries = [[f"w{i}" for i in rng.integers(0, 14, n)] for n in (30, 1, 7, 2, 30, 12, 5, 19)]
     whole = hmm.decode(queries)
-    monkeypatch.setattr(hmm, "_chunking", lambda viterbi: (3, 9))
+    monkeypatch.setattr(hmm, "_chunking", lambda viterbi, lattice=False: (3, 9))
     chunked = hmm.decode(queries)
     for tokens, path, other in zip(queries, chunked, whole):
         if lexical:
@@ -163,7 +163,7 @@ def test_lexicalised_transitions_are_distributions_that_follow_the_word() -> Non
     hmm = HMM(order=2, lexical=2, lexical_prior=1.0)
     hmm.fit(words, tags, 5)
     ratios = hmm.arrays()["lexical_ratios"]  # [words, tag, next tag or end]: log r_w(b, c)
-    _, stay = hmm._lexical.log  # stay[w, a, b] = -log Z_w(a, b)
+    _, stay = hmm._lexical.log[np.float64]  # stay[w, a, b] = -log Z_w(a, b)
     transitions = hmm.arrays()["transitions"]
     assert len(ratios) == 6  # I, have, a, dog, we, saw: seen at least twice
     for w in range(len(ratios)):
@@ -175,33 +175,38 @@ def test_lexicalised_transitions_are_distributions_that_follow_the_word() -> Non
     assert hmm.decode([["they", "have", "a", "cat"], ["they", "have", "gone"]]) == [[0, 2, 3, 4], [0, 1, 2]]
 
 
-def test_lexical_step_factors_are_the_table_entries_bit_for_bit() -> None:
-    """A forward-backward step's pair factors are, per token and state (previous tag b, tag c),
-    exactly (move[before, b, c] * stay[own, b, c]) * emission[c] of the probability tables:
-    the fast tag-major layout changes no bit of the product."""
+@pytest.mark.parametrize("prob", [False, True])
+def test_lexical_step_scores_are_the_table_entries_bit_for_bit(prob: bool) -> None:
+    """A decoding step's pair scores are, per token and state (previous tag b, tag c), exactly
+    (move[before, b, c] + stay[own, b, c]) + emission[c] in float32 log space (Viterbi), or the
+    products of the probability tables: the fast tag-major layout changes no bit of the sum."""
     hmm = fitted(order=2, lexical=1, lexical_prior=0.5)
-    batch = hmm._batch(QUERIES + [["the", "dog", "runs", "now"]])
+    sentences = QUERIES + [["the", "dog", "runs", "now"]]
+    dtype = np.float64 if prob else np.float32
+    batch = hmm._batch(sentences, dtype)
     before, own = batch.lexical
-    move, stay = hmm._lexical.prob
+    move, stay = hmm._lexical.prob if prob else hmm._lexical.log[dtype]
     k, tokens = hmm.num_tags, np.arange(len(before))
-    emissions = np.random.default_rng(0).random((k, len(tokens)))
-    first = hmm._lexical.step(batch.lexical, 0, tokens, emissions)
-    later = hmm._lexical.step(batch.lexical, 1, tokens, emissions)
+    emissions = np.random.default_rng(0).random((k, len(tokens))).astype(dtype)
+    first = hmm._lexical.step(batch.lexical, 0, tokens, emissions, prob=prob)
+    later = hmm._lexical.step(batch.lexical, 1, tokens, emissions, prob=prob)
     assert first.shape == (k, len(tokens)) and later.shape == (k, k, len(tokens)) and later.flags.c_contiguous
     for n in tokens:
         for c in range(k):
-            assert first[c, n] == stay[own[n], k, c] * emissions[c, n]
+            start = stay[own[n], k, c] * emissions[c, n] if prob else stay[own[n], k, c] + emissions[c, n]
+            assert first[c, n] == start
             for b in range(k):
-                assert later[b, c, n] == move[before[n], b, c] * stay[own[n], b, c] * emissions[c, n]
+                pair = move[before[n], b, c] * stay[own[n], b, c] if prob else move[before[n], b, c] + stay[own[n], b, c]
+                assert later[b, c, n] == (pair * emissions[c, n] if prob else pair + emissions[c, n])
 
 
 def test_lattice_pair_scores_are_the_table_entries_bit_for_bit() -> None:
     """A Viterbi lattice state's lexical score, looked up by its key b * (K+1) + c, is exactly
     move[before, b, c] + stay[own, b, c] of the log tables (b = K: the sentence start)."""
     hmm = fitted(order=2, lexical=1, lexical_prior=0.5)
-    batch = hmm._batch(QUERIES + [["the", "dog", "runs", "now"]])
+    batch = hmm._batch(QUERIES + [["the", "dog", "runs", "now"]], np.float64)
     before, own = batch.lexical
-    move, stay = hmm._lexical.log
+    move, stay = hmm._lexical.log[np.float64]
     k, tokens = hmm.num_tags, np.arange(len(before))
     pairs = [(b, c) for b in range(k + 1) for c in range(k)]
     tok = np.repeat(np.arange(len(tokens)), len(pairs))
@@ -237,29 +242,46 @@ def _strings(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("order, lexical", [(1, False), (2, False), (2, True)])
-def test_pruned_viterbi_equals_brute_force_on_random_sparse_hmms(order: int, lexical: bool,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """Viterbi runs only over the tags a word can take (finite emissions); on random HMMs with
-    sparse emissions (and unseen words, which keep every tag) each decoded path scores the
-    best of all tag sequences, and is that sequence where it is unique. Decoded in one call,
-    then one sentence per chunk."""
+def test_pruned_viterbi_equals_dense_and_brute_force_on_random_sparse_hmms(order: int, lexical: bool,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lattice Viterbi runs only over the tags a word can take (finite emissions). On
+    random HMMs with sparse emissions (and unseen words, which keep every tag) its paths,
+    like the dense Viterbi's, score the best of all tag sequences, and are that sequence
+    where it is unique; the same in one call and one sentence per chunk, and through
+    decode_with_confidence."""
     rng = np.random.default_rng(10 * order + lexical)
     for trial in range(4):
         hmm = random_sparse_hmm(rng, 3 + trial % 2, order, lexical)
         words = [f"w{i}" for i in range(8)] + ["zz"]
         queries = [[str(w) for w in rng.choice(words, n)] for n in rng.integers(1, 7, 12)] + [[]]
-        paths = hmm.decode(queries)
-        for tokens, path in zip(queries, paths):
-            if not tokens:
-                assert path == []
-                continue
-            sequences, scores = enumerate_all(hmm, tokens)
-            assert hmm.log_joint(tokens, path) == pytest.approx(scores.max(), abs=1e-9)
-            if np.sort(scores)[-2] < scores.max() - 1e-9:
-                assert tuple(path) == sequences[int(scores.argmax())]
-        monkeypatch.setattr(hmm, "_chunking", lambda viterbi: (1, 1))
-        assert hmm.decode(queries) == paths
-        assert hmm.decode_with_confidence(queries)[0] == paths
+        decoded = {}
+        for pruned in (True, False):
+            hmm._pruned = pruned
+            paths = decoded[pruned] = hmm.decode(queries)
+            assert paths[-1] == []
+            for tokens, path in zip(queries[:-1], paths):
+                sequences, scores = enumerate_all(hmm, tokens)
+                assert hmm.log_joint(tokens, path) == pytest.approx(scores.max(), abs=1e-5)  # dense: float32
+                if np.sort(scores)[-2] < scores.max() - 1e-5:
+                    assert tuple(path) == sequences[int(scores.argmax())]
+            assert hmm.decode_with_confidence(queries)[0] == paths
+        with monkeypatch.context() as patch:
+            hmm._pruned = True
+            patch.setattr(hmm, "_chunking", lambda viterbi, lattice=False: (1, 1))
+            assert hmm.decode(queries) == decoded[True]
+
+
+def test_the_lattice_is_chosen_where_it_prunes() -> None:
+    """TnT emissions of words seen with one of many tags: the lattice; add-k smoothing (every
+    tag possible), or words seen with most of few tags: the dense Viterbi."""
+    rng = np.random.default_rng(0)
+    words = [[f"w{i}" for i in rng.integers(0, 300, 12)] for _ in range(200)]
+    one = [[int(w[1:]) % 17 for w in s] for s in words]  # each word always has the same tag
+    mixed = [[int(t) for t in rng.integers(0, 4, len(s))] for s in words]
+    for smoothing, tags, k, pruned in (("tnt", one, 17, True), ("add-k", one, 17, False), ("tnt", mixed, 4, False)):
+        hmm = HMM(order=2, smoothing=smoothing)
+        hmm.fit(words, tags, k)
+        assert hmm._pruned is pruned
 
 
 def naive_lambdas(tag_seqs: list[list[int]], k: int, order: int) -> np.ndarray:
