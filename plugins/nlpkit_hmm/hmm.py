@@ -148,18 +148,20 @@ class HMM:
         cands = candidates(batch.emissions)
         states = sentence_states(cands[0], batch.lengths, self.order)
         tags = np.zeros(batch.emissions.shape[1], np.int64)
-        scores = partial(self._state_scores, batch)
+        table = np.ascontiguousarray(batch.emissions.T).ravel()  # no copy: a column gather is token-major
+        scores = partial(self._state_scores, batch, table)
         for rows in batch.lattice_chunks(*self._chunking(viterbi=True, lattice=True), states):
             lattice = layout(self.order, self.num_tags, batch.lengths[rows], batch.starts[rows], cands)
             tags[lattice.flat] = viterbi(lattice, self._transitions_flat, scores)
         flat = tags.tolist()
         return [flat[s: s + n] for s, n in zip(batch.starts.tolist(), batch.lengths.tolist())]
 
-    def _state_scores(self, batch: _Batch, tokens: np.ndarray, tok: np.ndarray, tags: np.ndarray,
-                      key: np.ndarray) -> np.ndarray:
-        """Lattice states' emission log scores, plus their lexicalised-transition pair scores
-        (``key``: the tag before times K+1 plus the own tag), see :data:`.lattice.ScoreFn`."""
-        scores = batch.emissions[tags, tokens[tok]]
+    def _state_scores(self, batch: _Batch, table: np.ndarray, tokens: np.ndarray, tok: np.ndarray,
+                      tags: np.ndarray, key: np.ndarray) -> np.ndarray:
+        """Lattice states' emission log scores (``table``: the batch's emissions token-major,
+        flat), plus their lexicalised-transition pair scores (``key``: the tag before times
+        K+1 plus the own tag), see :data:`.lattice.ScoreFn`."""
+        scores = np.take(table, (tokens * self.num_tags)[tok] + tags)
         if batch.lexical is not None:
             scores += self._lexical.pair_scores(batch.lexical, tokens, tok, key)
         return scores

@@ -136,11 +136,11 @@ def _fill_states(lat: Lattice, t0: int, t1: int, state_score: ScoreFn) -> np.nda
     fanin = lat.count[dropped][tok]
     if lat.order == 2:
         own, older = np.divmod(local, lat.count[before][tok])  # own tag slowest
-        key = lat.tag_list[(lat.offset[before])[tok] + older] * (lat.k + 1)
+        key = np.take(lat.tag_list, lat.offset[before][tok] + older) * (lat.k + 1)
         base = lat.first_state[before][tok] + older * fanin
     else:
         own, key, base = local, 0, lat.first_state[before][tok]
-    tag = lat.tag_list[lat.offset[toks][tok] + own]
+    tag = np.take(lat.tag_list, lat.offset[toks][tok] + own)
     key += tag
     part = slice(g0, g1)
     lat.tag[part] = tag
@@ -158,7 +158,7 @@ def _edges(lat: Lattice, g0: int, g1: int, transitions: np.ndarray) -> tuple[np.
     first = np.cumsum(fanin) - fanin
     edges = np.arange(int(first[-1] + fanin[-1]))
     src = edges + np.repeat(lat.base[part] - first, fanin)
-    trans = transitions[lat.row[src] + np.repeat(lat.tag[part], fanin)]
+    trans = np.take(transitions, np.take(lat.row, src) + np.repeat(lat.tag[part], fanin))
     return src, trans, first
 
 
@@ -193,7 +193,7 @@ def _forward(lat: Lattice, transitions: np.ndarray, state_score: ScoreFn) -> np.
         states = step_states[i0: i1 + 1].tolist()
         for j in range(i1 - i0):
             s0, s1, e0, e1 = states[j], states[j + 1], bounds[j], bounds[j + 1]
-            cand = delta[src[e0:e1]]
+            cand = np.take(delta, src[e0:e1])
             cand += trans[e0:e1]
             out = delta[s0:s1]
             np.maximum.reduceat(cand, first[s0 - g0: s1 - g0] - e0, out=out)

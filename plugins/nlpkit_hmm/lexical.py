@@ -141,7 +141,7 @@ class LexicalTables:
         move, stay = self._pairs
         prev, own = ids
         size = (self._k + 1) ** 2
-        return move[(prev[tokens] * size)[tok] + key] + stay[(own[tokens] * size)[tok] + key]
+        return np.take(move, (prev[tokens] * size)[tok] + key) + np.take(stay, (own[tokens] * size)[tok] + key)
 
     def log_score(self, lex: list[int], tags: list[int], k: int) -> float:
         """The sum of the pair scores of one tagged sentence (``lex``: each token's lexical index or L)."""
