@@ -126,7 +126,8 @@ def segmentation_scores(
     computes them: a predicted word is correct when its character interval in the
     sentence is a gold word's interval. With ``dictionary`` (the training words), a gold
     word is OOV when it is not in it; ``oov_rate``, ``oov_recall`` and ``iv_recall`` are
-    then reported (``None`` without a dictionary)."""
+    then reported (``None`` without a dictionary). A recall over no words is undefined:
+    ``oov_recall`` is ``None`` when no gold word is OOV, ``iv_recall`` when none is IV."""
     if len(gold_words) != len(predicted_words):
         raise InputError(
             f"{len(gold_words)} gold sentences but {len(predicted_words)} predicted; "
@@ -147,9 +148,14 @@ def segmentation_scores(
     if dictionary is not None:
         iv = totals["gold"] - totals["oov"]
         scores["oov_rate"] = totals["oov"] / totals["gold"] if totals["gold"] else 0.0
-        scores["oov_recall"] = totals["correct_oov"] / totals["oov"] if totals["oov"] else 0.0
-        scores["iv_recall"] = (totals["correct"] - totals["correct_oov"]) / iv if iv else 0.0
+        scores["oov_recall"] = _recall_or_none(totals["correct_oov"], totals["oov"])
+        scores["iv_recall"] = _recall_or_none(totals["correct"] - totals["correct_oov"], iv)
     return scores
+
+
+def _recall_or_none(found: int, total: int) -> float | None:
+    """``found / total``, or ``None`` when there is nothing to recall (``total`` is 0)."""
+    return found / total if total else None
 
 
 def _segmentation_counts(i: int, gold: Sequence[str], predicted: Sequence[str], dictionary: set[str] | None) -> Counter:

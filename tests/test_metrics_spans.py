@@ -14,6 +14,7 @@ Skips when the corpora (or seqeval, or jieba) are absent.
 from __future__ import annotations
 
 import itertools
+import json
 import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -228,6 +229,32 @@ def test_segmentation_scores_by_hand() -> None:
     }
     plain = segmentation_scores(gold, predicted)
     assert plain["f1"] == pytest.approx(0.4) and plain["oov_recall"] is None and plain["iv_recall"] is None
+
+
+GOLD = [["我", "喜欢", "北京"], ["他", "看", "天安门"]]
+FOUND = [["我", "喜", "欢", "北京"], ["他", "看", "天安", "门"]]  # 4 of 6 gold words: 我, 北京, 他, 看
+
+
+def test_oov_recall_is_none_without_oov_words() -> None:
+    scores = segmentation_scores(GOLD, FOUND, {w for words in GOLD for w in words})
+    assert scores["oov_rate"] == 0.0 and scores["oov_recall"] is None and scores["iv_recall"] == 4 / 6
+    assert json.loads(json.dumps(scores))["oov_recall"] is None  # JSON null
+
+
+def test_iv_recall_is_none_without_iv_words() -> None:
+    scores = segmentation_scores(GOLD, FOUND, set())
+    assert scores["oov_rate"] == 1.0 and scores["oov_recall"] == 4 / 6 and scores["iv_recall"] is None
+
+
+def test_oov_and_iv_recall_by_hand() -> None:
+    # IV: 我 (found), 喜欢 (split); OOV: 北京, 他, 看 (found), 天安门 (split).
+    scores = segmentation_scores(GOLD, FOUND, {"我", "喜欢"})
+    assert (scores["oov_rate"], scores["oov_recall"], scores["iv_recall"]) == (4 / 6, 3 / 4, 1 / 2)
+
+
+def test_no_gold_words_leaves_both_recalls_undefined() -> None:
+    scores = segmentation_scores([[]], [[]], {"我"})
+    assert scores["oov_rate"] == 0.0 and scores["oov_recall"] is None and scores["iv_recall"] is None
 
 
 def test_segmentation_scores_errors() -> None:

@@ -46,9 +46,11 @@ def evaluate(model_dir: str, corpus: str, fmt: str | None, as_json: bool, confus
 
 
 def _table(metrics: dict) -> None:
+    """The metrics as text: one line per score (``n/a`` for an undefined one, such as the
+    OOV recall of a corpus without OOV words), then any per-class or per-type table."""
     for key, value in metrics.items():
-        if isinstance(value, float):
-            click.echo(f"{key:<16} {value:.4f}")
+        if isinstance(value, float) or value is None:
+            click.echo(f"{key:<16} {_number(value)}")
     for key, heading in (("per_class", "label"), ("per_type", "type")):
         rows = metrics.get(key)
         if rows:
@@ -56,3 +58,8 @@ def _table(metrics: dict) -> None:
             click.echo(f"\n{heading:<{width}}  precision  recall  f1      support")
             for label, row in rows.items():
                 click.echo(f"{label:<{width}}  {row['precision']:.4f}     {row['recall']:.4f}  {row['f1']:.4f}  {int(row['support'])}")
+
+
+def _number(value: float | None) -> str:
+    """``value`` to four decimals, or ``n/a`` for an undefined (``None``) score."""
+    return "n/a" if value is None else f"{value:.4f}"

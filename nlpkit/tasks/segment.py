@@ -60,7 +60,8 @@ class SegmentTask(TagTask):
     Without a dev file, a seeded ``dev_fraction`` of the training sentences is held out
     (``dev_seed``). The dev metric is word F1 as the SIGHAN scorer counts it, with
     precision, recall, OOV rate and recall (against the training words, kept in the
-    saved pipeline), in-vocabulary recall, character accuracy and loss.
+    saved pipeline), in-vocabulary recall, character accuracy and loss. A recall over no
+    words (no OOV gold word, or no IV one) is ``None``: ``null`` in ``meta.json``.
     """
 
     name = "segment"

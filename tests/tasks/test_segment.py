@@ -21,6 +21,7 @@ from nlpkit.splits import split_examples
 from nlpkit.tasks import task_class
 from nlpkit.tasks.segment import SegmentResult, SegmentTask, word_tokens
 from nlpkit.tasks.tag import Tagged
+from nlpkit.testing import invoke
 from nlpkit.tokens import Tokens
 from nlpkit.training import train
 
@@ -182,3 +183,18 @@ def test_the_saved_pipeline_keeps_the_training_words_for_oov(trained, tmp_path) 
     report = evaluate(loaded, tmp_path / "test.txt")
     assert report["gold_words"] == 7 and report["oov_rate"] == pytest.approx(1 / 7)  # 天安门 was never seen
     assert report["iv_recall"] > 0.8
+
+
+def test_evaluate_cli_prints_an_undefined_oov_recall(trained, tmp_path) -> None:
+    _, folder, _ = trained
+    seen = (folder / "train.txt").read_text(encoding="utf-8").splitlines()[:3]  # only training words: no OOV
+    (tmp_path / "seen.txt").write_text("\n".join(seen) + "\n", encoding="utf-8")
+    table = invoke("evaluate", folder / "run", tmp_path / "seen.txt", "--device", "cpu")
+    assert table.exit_code == 0, table.output
+    rows = dict(line.split() for line in table.stdout.splitlines() if line.strip())
+    assert rows["oov_rate"] == "0.0000" and rows["oov_recall"] == "n/a" and 0 < float(rows["iv_recall"]) <= 1
+    as_json = invoke("evaluate", folder / "run", tmp_path / "seen.txt", "--device", "cpu", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.stdout)
+    assert report["oov_recall"] is None and report["iv_recall"] == pytest.approx(float(rows["iv_recall"]), abs=5e-5)
+
