@@ -265,10 +265,12 @@ def viterbi_nbest(emissions: torch.Tensor, mask: torch.Tensor, transitions: torc
 
 # --------------------------------------------------------------------------- constraints
 
-_SCHEMES = {"BIO": "BIO", "IOB2": "BIO", "BIOES": "BIOES", "IOBES": "BIOES", "BMES": "BMES"}
+_SCHEMES = {"BIO": "BIO", "IOB2": "BIO", "IOB1": "IOB1", "BIOES": "BIOES", "IOBES": "BIOES", "BMES": "BMES"}
 # Each scheme's prefixes, written with the BIOES roles: B begins, I continues, E ends,
-# S is a single-token unit, O is outside. BMES says M for "continues".
+# S is a single-token unit, O is outside. BMES says M for "continues". In IOB1, I also
+# begins a unit (after O or another type) and B only splits two units of one type.
 _ROLES = {"BIO": {"B": "B", "I": "I", "O": "O"},
+          "IOB1": {"B": "B", "I": "I", "O": "O"},
           "BIOES": {"B": "B", "I": "I", "E": "E", "S": "S", "O": "O"},
           "BMES": {"B": "B", "M": "I", "E": "E", "S": "S", "O": "O"}}
 
@@ -277,9 +279,10 @@ def allowed_transitions(labels: Sequence[str], scheme: str) -> tuple[torch.Tenso
     """Which moves a tagging scheme allows, as ``(allowed [K, K], allowed_start [K],
     allowed_end [K])`` bool tensors (``allowed[i, j]``: tag ``j`` may follow tag ``i``).
 
-    Schemes: ``BIO`` (= ``IOB2``), ``BIOES`` (= ``IOBES``) and ``BMES`` (word segmentation
-    with ``B M E S``, or typed as ``B-PER M-PER E-PER S-PER O``). Labels are ``O`` or
-    ``PREFIX-TYPE``; an untyped ``B`` / ``I`` / ... is a unit of the empty type.
+    Schemes: ``BIO`` (= ``IOB2``), ``IOB1`` (CoNLL-2003's original: ``I-X`` begins an
+    entity, ``B-X`` only follows ``B-X`` or ``I-X``), ``BIOES`` (= ``IOBES``) and ``BMES``
+    (word segmentation with ``B M E S``, or typed as ``B-PER M-PER E-PER S-PER O``). Labels
+    are ``O`` or ``PREFIX-TYPE``; an untyped ``B`` / ``I`` / ... is a unit of the empty type.
     """
     key = _SCHEMES.get(scheme.upper()) if isinstance(scheme, str) else None
     if key is None:
@@ -287,9 +290,19 @@ def allowed_transitions(labels: Sequence[str], scheme: str) -> tuple[torch.Tenso
     parsed = [_parse(label, key) for label in labels]
     allowed = torch.tensor([[_follows(a, b, key) for b in parsed] for a in parsed], dtype=torch.bool)  # shape: [K, K]
     allowed = allowed.reshape(len(parsed), len(parsed))  # shape: [K, K]
-    allowed_start = torch.tensor([role in "BSO" for role, _ in parsed], dtype=torch.bool)  # shape: [K]
-    allowed_end = torch.tensor([key == "BIO" or role in "ESO" for role, _ in parsed], dtype=torch.bool)  # shape: [K]
+    allowed_start = torch.tensor([_may_start(role, key) for role, _ in parsed], dtype=torch.bool)  # shape: [K]
+    allowed_end = torch.tensor([_may_end(role, key) for role, _ in parsed], dtype=torch.bool)  # shape: [K]
     return allowed, allowed_start, allowed_end
+
+
+def _may_start(role: str, scheme: str) -> bool:
+    """May a sentence begin with a tag of this role? (In IOB1 ``B`` never does.)"""
+    return role in "IO" if scheme == "IOB1" else role in "BSO"
+
+
+def _may_end(role: str, scheme: str) -> bool:
+    """May a sentence end with a tag of this role? (Only BIOES and BMES close units.)"""
+    return scheme in ("BIO", "IOB1") or role in "ESO"
 
 
 def _parse(label: str, scheme: str) -> tuple[str, str]:
@@ -307,6 +320,8 @@ def _parse(label: str, scheme: str) -> tuple[str, str]:
 def _follows(prev: tuple[str, str], nxt: tuple[str, str], scheme: str) -> bool:
     """May tag ``nxt`` follow tag ``prev``? (Roles as in BIOES.)"""
     inside = nxt[0] in "IE"  # continues or ends the unit opened before
+    if scheme == "IOB1":  # B only splits two adjacent units of one type; I and O go anywhere
+        return nxt[0] != "B" or (prev[0] in "BI" and prev[1] == nxt[1])
     if scheme == "BIO":
         return not inside or (prev[0] in "BI" and prev[1] == nxt[1])
     if prev[0] in "BI":  # an open unit must go on with the same type

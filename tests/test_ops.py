@@ -247,6 +247,7 @@ def test_padding_invariance() -> None:
 LABEL_SETS = {
     "BIO": ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"],
     "IOB2": ["B", "I", "O"],
+    "IOB1": ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"],
     "BIOES": ["O", "B-PER", "I-PER", "E-PER", "S-PER", "B-ORG", "I-ORG", "E-ORG", "S-ORG"],
     "BMES": ["B", "M", "E", "S"],
 }
@@ -263,6 +264,8 @@ def _valid(sequence: list[str], scheme: str) -> bool:
                 return False
             prev = (prefix, kind)
         return True
+    if scheme == "IOB1":
+        return _valid_iob1(split)
     inside = "M" if scheme == "BMES" else "I"
     open_kind = None  # the type of the unit begun and not yet ended
     for prefix, kind in split:
@@ -272,6 +275,18 @@ def _valid(sequence: list[str], scheme: str) -> bool:
             return False
         open_kind = kind if prefix in ("B", inside) else None
     return open_kind is None
+
+
+def _valid_iob1(split: list[tuple[str, str]]) -> bool:
+    """IOB1: ``B-X`` only right after ``B-X`` or ``I-X`` (it splits two adjacent entities
+    of type X); ``I`` and ``O`` may come anywhere, an ``I-X`` after ``O`` or another type
+    beginning an entity."""
+    prev = ("O", "")
+    for prefix, kind in split:
+        if prefix == "B" and (prev[0] not in "BI" or prev[1] != kind):
+            return False
+        prev = (prefix, kind)
+    return True
 
 
 @pytest.mark.parametrize(("scheme", "labels"), [*LABEL_SETS.items(), ("BMES", TYPED_BMES)])
@@ -301,6 +316,42 @@ def test_allowed_transitions_by_hand() -> None:
     assert allowed.tolist() == [[False, True, True, False], [False, True, True, False],
                                 [True, False, False, True], [True, False, False, True]]
     assert first.tolist() == [True, False, False, True] and last.tolist() == [False, False, True, True]
+
+
+def test_allowed_transitions_iob1_by_hand() -> None:
+    labels = ["O", "B-X", "I-X", "B-Y", "I-Y"]
+    allowed, first, last = ops.allowed_transitions(labels, "iob1")
+    #                 to: O     B-X    I-X   B-Y    I-Y
+    assert allowed.tolist() == [[True, False, True, False, True],   # from O
+                                [True, True, True, False, True],    # from B-X
+                                [True, True, True, False, True],    # from I-X
+                                [True, False, True, True, True],    # from B-Y
+                                [True, False, True, True, True]]    # from I-Y
+    assert first.tolist() == [True, False, True, False, True] and last.all()
+    allowed, first, _ = ops.allowed_transitions(["B", "I", "O"], "IOB1")  # untyped: one empty type
+    assert allowed.tolist() == [[True, True, True], [True, True, True], [False, True, True]]
+    assert first.tolist() == [False, True, True]
+
+
+def test_constrained_iob1_sequences_are_valid_and_read_as_seqeval_reads_them() -> None:
+    seqeval = pytest.importorskip("seqeval.metrics.sequence_labeling")
+    from seqeval.scheme import IOB1, Entities
+
+    from nlpkit.spans import Span, check_scheme, tags_to_spans
+
+    labels = LABEL_SETS["IOB1"]
+    constraints = ops.allowed_transitions(labels, "IOB1")
+    for seed in range(8):
+        emissions, _, mask, transitions, start, end = _crf(seed, batch=16, steps=10, k=len(labels), scale=5.0,
+                                                           dtype=torch.float32)
+        paths, _ = ops.viterbi(emissions, mask, *ops.apply_constraints(transitions, start, end, *constraints))
+        for b, length in enumerate(mask.sum(1).tolist()):
+            tags = [labels[i] for i in paths[b, :length].tolist()]
+            assert check_scheme(tags, "IOB1") == [], tags
+            ours = tags_to_spans(tags, "IOB1")
+            assert ours == [Span(label, s, e + 1) for label, s, e in seqeval.get_entities(tags)], tags
+            strict = Entities([tags], IOB1).entities[0]  # seqeval's strict IOB1 mode
+            assert ours == [Span(e.tag, e.start, e.end) for e in strict], tags
 
 
 def test_constraint_errors() -> None:

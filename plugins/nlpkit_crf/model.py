@@ -9,8 +9,8 @@ is trained on the CRF negative log-likelihood and decoded with Viterbi (decoder
 ``viterbi``); with ``crf=False`` it is a softmax tagger (cross-entropy, decoder
 ``argmax``), so the CRF's gain is measured with everything else equal.
 
-A tagging ``scheme`` (``IOB2`` / ``BIO``, ``BIOES`` / ``IOBES``, ``BMES``) forbids the moves
-the scheme rules out (``O -> I-PER``, ``B-PER -> I-LOC``, ``I-X`` first...). The model
+A tagging ``scheme`` (``IOB2`` / ``BIO``, ``IOB1``, ``BIOES`` / ``IOBES``, ``BMES``) forbids the
+moves the scheme rules out (``O -> I-PER``, ``B-PER -> I-LOC``, ``I-X`` first...). The model
 learns the label names from :meth:`BiLSTMCRF.bind_labels`, called once after
 construction; the masks are bool buffers, so they are saved and loaded with the weights.
 
@@ -44,7 +44,7 @@ class BiLSTMCRF(Model):
       with this probability (the kept ones scaled by ``1 / (1 - p)``);
     - ``crf``: a CRF layer (NLL loss, Viterbi decoding) or a plain softmax tagger;
     - ``scheme``: forbid the moves a tagging scheme rules out (CRF only): ``IOB2``
-      (= ``BIO``), ``BIOES`` (= ``IOBES``) or ``BMES``; none: every move is allowed.
+      (= ``BIO``), ``IOB1``, ``BIOES`` (= ``IOBES``) or ``BMES``; none: every move is allowed.
     """
 
     name = "bilstm-crf"

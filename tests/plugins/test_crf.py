@@ -25,6 +25,7 @@ from nlpkit.errors import OptionError, UsageError
 from nlpkit.model import Model
 from nlpkit.registry import registry
 from nlpkit.scores import Scores
+from nlpkit.spans import check_scheme
 from nlpkit.training import train
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -243,6 +244,14 @@ def test_a_scheme_forbids_every_invalid_path_even_with_large_random_scores():
     assert not all(valid_iob2([LABELS[t] for t in path]) for path in free)
 
 
+def test_an_iob1_scheme_decodes_only_valid_iob1():
+    seqs = sequences([1, 2, 3, 7, 12, 20] * 5, seed=8)
+    constrained = ViterbiDecoder().decode(_random_crf("IOB1")(collate(seqs, PAD)))
+    assert all(check_scheme([LABELS[t] for t in path], "IOB1") == [] for path in constrained)
+    free = ViterbiDecoder().decode(_random_crf(None)(collate(seqs, PAD)))
+    assert not all(check_scheme([LABELS[t] for t in path], "IOB1") == [] for path in free)
+
+
 def test_bind_labels_fills_the_masks_from_the_scheme():
     model = make(scheme="iob2")
     model.bind_labels(LABELS)
@@ -272,7 +281,7 @@ def test_labels_that_do_not_fit_the_scheme_fail_naming_the_label():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"scheme": "IOB1"}, "Unknown tagging scheme 'IOB1'; use one of BIO, IOB2, BIOES"),
+        ({"scheme": "BILOU"}, "Unknown tagging scheme 'BILOU'; use one of BIO, IOB2, IOB1, BIOES"),
         ({"scheme": "IOB2", "crf": False}, "scheme='IOB2' needs crf=true"),
         ({"hidden_size": 0}, "hidden_size >= 1"),
         ({"num_layers": 0}, "num_layers >= 1"),
