@@ -3,6 +3,7 @@ with a trainable embedding or a fixed one-hot input."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -41,7 +42,9 @@ class VocabEncoder(Encoder):
     - ``lexicon_word_dim > 0`` (with a lexicon): the matched words themselves, per role,
       each a learned ``lexicon_word_dim``-wide vector averaged over the set: four more
       vectors (SoftLexicon, Ma et al. 2020). Words matched in training get a vector;
-      the others read as ``<unk>``.
+      the others read as ``<unk>``. ``lexicon_pooling = "frequency"`` weighs each word by
+      how often it matched the training text, normalised over the token's four sets
+      together, as SoftLexicon does (``"mean"``, the default: a plain mean per set).
     """
 
     name = "vocab"
@@ -62,9 +65,10 @@ class VocabEncoder(Encoder):
         lexicon_format: Literal["words", "segmented"] = "words",
         lexicon_dim: int = 0,
         lexicon_word_dim: int = 0,
+        lexicon_pooling: Literal["mean", "frequency"] = "mean",
     ) -> None:
         _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim)
-        _check_lexicon(lexicon, lexicon_dim, lexicon_word_dim)
+        _check_lexicon(lexicon, lexicon_dim, lexicon_word_dim, lexicon_pooling)
         self.dim, self.min_freq, self.max_size, self.lowercase = dim, min_freq, max_size, lowercase
         self.char_dim, self.char_filters, self.char_width = char_dim, char_filters, char_width
         self.max_word_chars, self.bigram_dim = max_word_chars, bigram_dim
@@ -72,9 +76,10 @@ class VocabEncoder(Encoder):
         self.chars: Vocab | None = None
         self.bigrams: Vocab | None = None
         self.lexicon, self.lexicon_format, self.lexicon_dim = lexicon, lexicon_format, lexicon_dim
-        self.lexicon_word_dim = lexicon_word_dim
+        self.lexicon_word_dim, self.lexicon_pooling = lexicon_word_dim, lexicon_pooling
         self.lexicon_words: Lexicon | None = None
         self.lexicon_vocab: Vocab | None = None
+        self._lexicon_counts: list[float] | None = None  # set by fit(); a loaded model's weights hold them
 
     def normalise(self, token: str) -> str:
         return token.lower() if self.lowercase else token
@@ -95,8 +100,10 @@ class VocabEncoder(Encoder):
             self.lexicon_words = Lexicon.read(resolve_corpus_path(self.lexicon, Path.cwd()), self.lexicon_format)
         if self.lexicon_word_dim:
             lexicon = self._fitted(self.lexicon_words, "lexicon")
-            matched = ((w for _, _, w in lexicon.spans(seq)) for seq in sequences)
-            self.lexicon_vocab = Vocab(sorted({w for words in matched for w in words}), FEATURE_SPECIALS)
+            counts = Counter(w for seq in sequences for _, _, w in lexicon.spans(seq))
+            self.lexicon_vocab = Vocab(sorted(counts), FEATURE_SPECIALS)
+            self._lexicon_counts = [float(counts.get(w, 0)) for w in self.lexicon_vocab.items]
+            self._lexicon_counts[self.lexicon_vocab.unk_id] = 1.0  # a word never matched in training
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -161,7 +168,11 @@ class VocabEncoder(Encoder):
         if self.lexicon_dim:
             lexicon = SlotEmbedding(NUM_IDS, self.lexicon_dim, slots=3)
         if self.lexicon_word_dim:
-            lexicon_words = SetEmbedding(len(self._fitted(self.lexicon_vocab, "lexicon word")), self.lexicon_word_dim, 4)
+            size = len(self._fitted(self.lexicon_vocab, "lexicon word"))
+            weights = None
+            if self.lexicon_pooling == "frequency":  # after from_disk() the saved weights replace the ones
+                weights = self._lexicon_counts or [1.0] * size
+            lexicon_words = SetEmbedding(size, self.lexicon_word_dim, 4, weights=weights)
         return FeatureEmbedding(words, chars, bigrams, lexicon, lexicon_words)
 
     def to_disk(self, path: Path) -> None:
@@ -211,7 +222,12 @@ def _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, ma
                           "and max_word_chars >= 1.")
 
 
-def _check_lexicon(lexicon: str, lexicon_dim: int, lexicon_word_dim: int) -> None:
+def _check_lexicon(lexicon: str, lexicon_dim: int, lexicon_word_dim: int, pooling: str = "mean") -> None:
+    if pooling not in ("mean", "frequency"):
+        raise OptionError(f"Encoder 'vocab' has lexicon_pooling = {pooling!r}: use \"mean\" or \"frequency\".")
+    if pooling == "frequency" and not lexicon_word_dim:
+        raise OptionError("Encoder 'vocab' lexicon_pooling = \"frequency\" weighs the matched words, which "
+                          "need lexicon_word_dim > 0 (and lexicon = FILE).")
     if lexicon_dim < 0 or lexicon_word_dim < 0:
         raise OptionError("Encoder 'vocab' needs lexicon_dim >= 0 and lexicon_word_dim >= 0 (0: no such feature).")
     if bool(lexicon) != bool(lexicon_dim or lexicon_word_dim):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 
@@ -72,18 +74,35 @@ class SlotEmbedding(torch.nn.Embedding):
 
 class SetEmbedding(torch.nn.Embedding):
     """Per token, ``sets`` sets of ids (each padded with 0 to the same size): the mean
-    vector of each set, zeros for an empty one, side by side."""
+    vector of each set, zeros for an empty one, side by side.
 
-    def __init__(self, num_ids: int, dim: int, sets: int) -> None:
+    With ``weights`` (one per id, kept in the model's weights) each set is instead the
+    weighted sum of its vectors times ``sets / Z``, ``Z`` the weights of all the token's
+    sets together: SoftLexicon's frequency pooling (Ma et al. 2020, eq. 9), in which a
+    role whose words are frequent counts for more than one whose words are rare.
+    """
+
+    def __init__(self, num_ids: int, dim: int, sets: int, weights: Sequence[float] | None = None) -> None:
         super().__init__(num_ids, dim, padding_idx=0)
         self.sets, self.output_dim = sets, dim * sets
+        self.weighted = weights is not None
+        if weights is not None:
+            table = torch.tensor(list(weights), dtype=torch.float32)
+            if table.shape != (num_ids,):
+                raise ValueError(f"SetEmbedding needs one weight per id ({num_ids}); got {table.shape[0]}")
+            self.register_buffer("weights", table.index_fill(0, torch.tensor([0]), 0.0))  # padding weighs 0
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         b, t, width = ids.shape  # shape: [B, T, sets * K]
         grouped = ids.reshape(b, t, self.sets, width // self.sets)  # shape: [B, T, S, K]
-        total = super().forward(grouped).sum(dim=3)  # shape: [B, T, S, D]; padding rows are zeros
+        vectors = super().forward(grouped)  # shape: [B, T, S, K, D]; padding rows are zeros
+        if self.weighted:
+            weight = self.weights[grouped]  # shape: [B, T, S, K]
+            total = (vectors * weight.unsqueeze(-1)).sum(dim=3)  # shape: [B, T, S, D]
+            scale = self.sets / weight.sum(dim=(2, 3)).clamp(min=1e-12)  # shape: [B, T]; no words -> zeros
+            return (total * scale.view(b, t, 1, 1)).reshape(b, t, -1)  # shape: [B, T, S * D]
         count = (grouped != 0).sum(dim=3, keepdim=True).clamp(min=1)  # shape: [B, T, S, 1]
-        return (total / count).reshape(b, t, -1)  # shape: [B, T, S * D]
+        return (vectors.sum(dim=3) / count).reshape(b, t, -1)  # shape: [B, T, S * D]
 
 
 class FeatureEmbedding(torch.nn.Module):

@@ -145,6 +145,42 @@ def test_lexicon_words_read_as_the_mean_vector_of_each_role_set(tmp_path) -> Non
     assert again.features(list("南京大桥")) == enc.features(list("南京大桥"))
 
 
+def test_frequency_pooling_weighs_words_by_their_training_matches(tmp_path) -> None:
+    import torch
+
+    source = tmp_path / "words.txt"
+    source.write_text("\n".join(NANJING) + "\n", encoding="utf-8")
+    enc = encoder(dim=4, lexicon=str(source), lexicon_word_dim=3, lexicon_pooling="frequency")
+    enc.fit([list("南京市长"), list("南京"), list("南京")])  # 南京 3 times, 南京市 and 市长 once
+    vocab, layer = enc.lexicon_vocab, enc.embedding()
+    assert layer.lexicon_words.weights.tolist() == [0.0, 1.0, 3.0, 1.0, 1.0]  # pad, unk, 南京, 南京市, 市长
+    text = list("南京市长")
+    ids = torch.tensor([enc.encode(text)])
+    features = torch.tensor([enc.features(text)["lexicon_words"]])
+    out = layer(ids, lexicon_words=features)
+    table = layer.lexicon_words.weight
+    # 南 begins 南京 (3) and 南京市 (1) and plays no other role: Z = 4, the B set is 4/4 of the weighted sum
+    torch.testing.assert_close(out[0, 0, 4:7], 3 * table[vocab.id("南京")] + table[vocab.id("南京市")])
+    # 市 ends 南京市 (1) and begins 市长 (1): Z = 2, each set is 4/2 of its one word
+    torch.testing.assert_close(out[0, 2, 4:7], 2 * table[vocab.id("市长")])
+    torch.testing.assert_close(out[0, 2, 10:13], 2 * table[vocab.id("南京市")])
+    saved = tmp_path / "encoder"
+    saved.mkdir()
+    enc.to_disk(saved)
+    again = encoder(**enc.config())
+    again.from_disk(saved)
+    loaded = again.embedding()
+    loaded.load_state_dict(layer.state_dict(), strict=True)  # the weights travel with the model's weights
+    torch.testing.assert_close(loaded(ids, lexicon_words=features), out)
+
+
+@pytest.mark.parametrize("options", [{"lexicon_word_dim": 3, "lexicon_pooling": "sum"},
+                                     {"lexicon_dim": 4, "lexicon_pooling": "frequency"}])
+def test_bad_lexicon_pooling_is_an_option_error(options) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(OptionError, match="lexicon_pooling"):
+        encoder(lexicon="words.txt", **options)
+
+
 # -- learning: boundaries of unseen words come from the lexicon ------------------------------
 
 
