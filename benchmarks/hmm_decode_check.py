@@ -10,6 +10,7 @@ keeps the tags of one version so that the next can be checked against them.
     python benchmarks/hmm_decode_check.py --profile         # cProfile of decode, top functions
     python benchmarks/hmm_decode_check.py --time 7          # decode seconds, lexical on and off
     python benchmarks/hmm_decode_check.py --time 30 --against HEAD~1   # ... beside an older commit's code
+    python benchmarks/hmm_decode_check.py --time 7 --confidence --against HEAD~1  # decode_with_confidence
 """
 
 from __future__ import annotations
@@ -82,17 +83,17 @@ def _package_at(rev: str):  # type: ignore[no-untyped-def]
     return importlib.import_module(f"{name}.hmm")
 
 
-def _time(models: dict, dev: list[list[str]], rounds: int) -> None:
-    """Interleaved decode timings (the order rotates each round): best and median seconds per
-    model, and each model's paired (same-round) speed-up over the first one."""
+def _time(models: dict, dev: list[list[str]], rounds: int, method: str = "decode") -> None:
+    """Interleaved timings of ``method`` (the order rotates each round): best and median seconds
+    per model, and each model's paired (same-round) speed-up over the first one."""
     times: dict[str, list[float]] = {name: [] for name in models}
     names = list(models)
     for name in names:
-        models[name].decode(dev)  # warm-up
+        getattr(models[name], method)(dev)  # warm-up
     for r in range(rounds):
         for name in names[r % len(names):] + names[: r % len(names)]:
             start = time.perf_counter()
-            models[name].decode(dev)
+            getattr(models[name], method)(dev)
             times[name].append(time.perf_counter() - start)
     for name, ts in times.items():
         paired = statistics.median(a / b for a, b in zip(times[names[0]], ts))
@@ -109,6 +110,8 @@ def main() -> int:
     parser.add_argument("--time", type=int, default=0, metavar="ROUNDS",
                         help="interleaved decode timings of lexical=LEXICAL and lexical=0")
     parser.add_argument("--against", metavar="REV", help="with --time: also time the HMM code of git revision REV")
+    parser.add_argument("--confidence", action="store_true",
+                        help="with --time: time decode_with_confidence (what nlpkit predict runs), not decode")
     args = parser.parse_args()
     sys.path.insert(0, str(_bench.REPO_ROOT / "plugins"))
     train, dev = _load("train"), _load("dev")
@@ -141,7 +144,7 @@ def main() -> int:
                     print(f"DIFFERENT: {name} predicts other tags than the current code")
                     status = 1
         print(f"load average before: {os.getloadavg()}")
-        _time(models, dev_tokens, args.time)
+        _time(models, dev_tokens, args.time, "decode_with_confidence" if args.confidence else "decode")
         print(f"load average after: {os.getloadavg()}")
     return status
 

@@ -25,7 +25,14 @@ import numpy as np
 
 from nlpkit.errors import InputError, OptionError, UsageError
 
-from .lattice import STATE_BUDGET, candidates, layout, sentence_states, viterbi
+from .lattice import (
+    STATE_BUDGET,
+    candidates,
+    layout,
+    posteriors,
+    sentence_states,
+    viterbi,
+)
 from .lexical import LexicalTables, lexical_ratios, lexical_words
 from .scratch import Scratch
 
@@ -133,7 +140,7 @@ class HMM:
         """Viterbi over the lattice of possible tags where that pays (see ``LATTICE_SHARE``),
         else over all tags; the same paths but for exact ties."""
         if self._pruned:
-            return self._decode_lattice(batch)
+            return self._decode_lattice(batch)[0]
         if batch.emissions.dtype != np.float32:
             batch = _Batch(batch.lengths, batch.emissions.astype(np.float32), batch.lexical)
         paths: list[list[int]] = [[] for _ in batch.lengths]
@@ -142,19 +149,23 @@ class HMM:
                 paths[r] = path
         return paths
 
-    def _decode_lattice(self, batch: _Batch) -> list[list[int]]:
+    def _decode_lattice(self, batch: _Batch, confidence: bool = False) -> tuple[list[list[int]], list[list[float]]]:
         """Viterbi over each token's possible tags only (see :mod:`.lattice`), float64, in
-        chunks of sentences whose lattices stay within a state budget."""
+        chunks of sentences whose lattices stay within a state budget; with ``confidence``,
+        also each chosen tag's posterior, by forward-backward over the same lattices."""
         cands = candidates(batch.emissions)
         states = sentence_states(cands[0], batch.lengths, self.order)
         tags = np.zeros(batch.emissions.shape[1], np.int64)
+        probs = np.zeros(batch.emissions.shape[1]) if confidence else None
         table = np.ascontiguousarray(batch.emissions.T).ravel()  # no copy: a column gather is token-major
         scores = partial(self._state_scores, batch, table)
         for rows in batch.lattice_chunks(*self._chunking(viterbi=True, lattice=True), states):
-            lattice = layout(self.order, self.num_tags, batch.lengths[rows], batch.starts[rows], cands)
-            tags[lattice.flat] = viterbi(lattice, self._transitions_flat, scores)
-        flat = tags.tolist()
-        return [flat[s: s + n] for s, n in zip(batch.starts.tolist(), batch.lengths.tolist())]
+            lattice = layout(self.order, self.num_tags, batch.lengths[rows], batch.starts[rows], cands, confidence)
+            chosen = viterbi(lattice, self._transitions_flat, scores)
+            tags[lattice.flat] = chosen
+            if probs is not None:
+                probs[lattice.flat] = posteriors(lattice, self._transitions_flat, chosen)
+        return _split(tags, batch), [] if probs is None else _split(probs, batch)
 
     def _state_scores(self, batch: _Batch, table: np.ndarray, tokens: np.ndarray, tok: np.ndarray,
                       tags: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -169,6 +180,8 @@ class HMM:
     def decode_with_confidence(self, sentences: list[list[str]]) -> tuple[list[list[int]], list[list[float]]]:
         """The Viterbi paths and, per token, the posterior probability of the chosen tag."""
         batch = self._batch(sentences, np.float64)
+        if self._pruned:
+            return self._decode_lattice(batch, confidence=True)
         paths = self._decode(batch)  # before the emissions turn into probabilities below
         top = batch.emissions.max(0, initial=-np.inf)
         batch.emissions = np.exp(batch.emissions - np.where(np.isfinite(top), top, 0.0))
@@ -527,6 +540,12 @@ def _column_sums(x: np.ndarray) -> np.ndarray:
     """Sum over all axes but the last (the rows of the batch); 1 where it is 0, to divide by."""
     sums = x.reshape(-1, x.shape[-1]).sum(0)
     return np.where(sums > 0, sums, 1.0)
+
+
+def _split(values: np.ndarray, batch: _Batch) -> list[list]:  # type: ignore[type-arg]
+    """Flat per-token values (batch order) as one list per sentence."""
+    flat = values.tolist()
+    return [flat[s: s + n] for s, n in zip(batch.starts.tolist(), batch.lengths.tolist())]
 
 
 def _pad(paths: list[list[int]]) -> np.ndarray:

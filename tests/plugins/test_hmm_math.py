@@ -271,6 +271,42 @@ def test_pruned_viterbi_equals_dense_and_brute_force_on_random_sparse_hmms(order
             assert hmm.decode(queries) == decoded[True]
 
 
+@pytest.mark.parametrize("order, lexical", [(1, False), (2, False), (2, True)])
+def test_pruned_posteriors_equal_dense_and_brute_force_marginals(order: int, lexical: bool,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """decode_with_confidence over the lattice (forward-backward on the possible tags
+    only): each chosen tag's confidence is its marginal over every tag sequence, as the
+    dense forward-backward gives it; also with one sentence per chunk and blocks of a few
+    edges, so that steps and sentences are split every way the code splits them."""
+    import nlpkit_hmm.lattice as lattice_module
+
+    rng = np.random.default_rng(100 + 10 * order + lexical)
+    for trial in range(3):
+        hmm = random_sparse_hmm(rng, 3 + trial % 2, order, lexical)
+        words = [f"w{i}" for i in range(8)] + ["zz"]
+        queries = [[str(w) for w in rng.choice(words, n)] for n in rng.integers(1, 7, 10)] + [[]]
+        hmm._pruned = False
+        dense_paths, dense = hmm.decode_with_confidence(queries)
+        hmm._pruned = True
+        paths, confidence = hmm.decode_with_confidence(queries)
+        assert confidence[-1] == [] and paths == hmm.decode(queries)
+        for tokens, path, conf, dense_conf, dense_path in zip(queries, paths, confidence, dense, dense_paths):
+            sequences, scores = enumerate_all(hmm, tokens)
+            weights = np.exp(scores - scores.max())
+            weights /= weights.sum()
+            for i, tag in enumerate(path):
+                marginal = sum(w for w, s in zip(weights, sequences) if s[i] == tag)
+                assert conf[i] == pytest.approx(marginal, abs=1e-9)
+            if path == dense_path:
+                assert conf == pytest.approx(dense_conf, abs=1e-9)
+        with monkeypatch.context() as patch:
+            patch.setattr(hmm, "_chunking", lambda viterbi, lattice=False: (1, 1))
+            patch.setattr(lattice_module, "BLOCK_EDGES", 3)
+            again = hmm.decode_with_confidence(queries)
+        assert again[0] == paths
+        assert [c for row in again[1] for c in row] == pytest.approx([c for row in confidence for c in row], abs=1e-12)
+
+
 def test_the_lattice_is_chosen_where_it_prunes() -> None:
     """TnT emissions of words seen with one of many tags: the lattice; add-k smoothing (every
     tag possible), or words seen with most of few tags: the dense Viterbi."""
