@@ -169,6 +169,27 @@ def test_autocast_bfloat16_scores_in_float32() -> None:
     torch.testing.assert_close(nll, expected)
 
 
+@pytest.mark.parametrize("ties", [False, True])
+def test_cpu_and_device_viterbi_agree(ties: bool) -> None:
+    """The CPU Viterbi (max pass without backpointers, backtrace by rescoring, numpy) and the
+    one GPUs run (backpointers, backtrace by gathers) give the same paths and scores, on
+    random inputs and on small integer scores full of ties (both take the lowest tag)."""
+    for seed in range(20):
+        emissions, _, mask, transitions, start, end = _crf(seed, batch=6, steps=1 + seed % 9, k=2 + seed % 5)
+        if ties:
+            emissions, transitions, start, end = (x.mul(1.5).round() for x in (emissions, transitions, start, end))
+        cpu = ops._viterbi_rescoring(emissions, mask, transitions, start, end)
+        device = ops._viterbi_backpointers(emissions, mask, transitions, start, end)
+        assert cpu[0].tolist() == device[0].tolist()
+        torch.testing.assert_close(cpu[1], device[1])
+        for b, length in enumerate(mask.sum(1).tolist()):
+            path = cpu[0][b, :length].tolist()
+            best = _naive_score(emissions[b], path, transitions, start, end)
+            assert best == pytest.approx(cpu[1][b].item(), abs=1e-9)
+            if emissions.shape[2] ** length <= 1000:  # small enough to enumerate
+                assert best == pytest.approx(_all_paths(emissions[b], length, transitions, start, end)[0][0], abs=1e-9)
+
+
 def test_single_step_and_empty_batch() -> None:
     emissions, _, mask, transitions, start, end = _crf(10, batch=2, steps=1, k=3)
     paths, scores = ops.viterbi(emissions, mask, transitions, start, end)
