@@ -32,6 +32,12 @@ class TorchTrainer(Trainer):
     ``checkpoint_every`` steps and at each evaluation. ``batch_size`` is the global
     batch of one optimizer step: ``grad_accum_steps`` splits it into micro-batches
     (less memory, the same gradient), and N processes each take 1/N of it.
+
+    ``ema`` (0: off) keeps an exponential moving average of the weights, updated after
+    every optimizer step (``average = ema * average + (1 - ema) * weights``, with
+    :class:`torch.optim.swa_utils.AveragedModel`); dev evaluation, the best model and
+    the saved pipeline then use the average, which smooths the step-to-step noise of
+    the last epochs. ``0.998`` averages over roughly the last 500 steps.
     """
 
     name = "torch"
@@ -58,6 +64,7 @@ class TorchTrainer(Trainer):
         log_every: int = 50,
         eval_batch_size: int = 64,
         grad_accum_steps: int = 1,
+        ema: float = 0.0,
     ) -> None:
         self.epochs, self.max_steps, self.batch_size = epochs, max_steps, batch_size
         self.optimizer, self.lr, self.weight_decay, self.momentum = optimizer, lr, weight_decay, momentum
@@ -66,7 +73,7 @@ class TorchTrainer(Trainer):
         self.clip_grad_norm, self.precision = clip_grad_norm, precision
         self.eval_every, self.patience, self.checkpoint_every = eval_every, patience, checkpoint_every
         self.log_every, self.eval_batch_size = log_every, eval_batch_size
-        self.grad_accum_steps = grad_accum_steps
+        self.grad_accum_steps, self.ema = grad_accum_steps, ema
         _validate(self)
 
     def fit(
@@ -103,6 +110,15 @@ class TorchTrainer(Trainer):
                 "seed": job.seed, "resume": resume, "torch": torch.__version__}
 
 
+def _averaged(model: torch.nn.Module, decay: float):  # type: ignore[no-untyped-def]
+    """The exponential moving average of ``model``'s weights (and buffers), or None when off."""
+    if not decay:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def _empty_window() -> dict:
     return {"loss": 0.0, "batches": 0, "tokens": 0, "seconds": 0.0}
 
@@ -129,6 +145,9 @@ def _validate(cfg: TorchTrainer) -> None:
             raise OptionError(f"{what} option '{name}' must be a finite number, not {value}.")
         if value is not None and value < 0:
             raise OptionError(f"{what} option '{name}' must not be negative, not {getattr(cfg, name)}.")
+    if not (isinstance(cfg.ema, (int, float)) and 0 <= cfg.ema < 1):
+        raise OptionError(f"{what} option 'ema' must be at least 0 (off) and below 1, not {cfg.ema}: "
+                          "the weight of the old average at each step, e.g. 0.998.")
     if cfg.schedule == "plateau" and cfg.warmup_steps:
         raise OptionError(f"{what}: warmup_steps cannot be combined with schedule=plateau.")
     if cfg.batch_size % cfg.grad_accum_steps:
@@ -155,6 +174,8 @@ class _Run:
                                        cfg.plateau_factor, cfg.plateau_patience)
         self.dtype = resolve_precision(cfg.precision, device)
         self.scaler = torch.amp.GradScaler(device.type, enabled=self.dtype == torch.float16)
+        self.ema = _averaged(self.model, cfg.ema)
+        self.evaluated: torch.nn.Module = self.model if self.ema is None else self.ema.module  # dev, best, saved
         self.counters = {"step": 0, "epoch": 0, "batch": 0, "best": None, "best_step": None, "bad_evals": 0,
                          "fingerprint": job.fingerprint, "tokens": 0, "seconds": 0.0, "window": _empty_window()}
         self.log = MetricsLog(job.output / "metrics.jsonl")
@@ -178,6 +199,11 @@ class _Run:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
+        if self.ema is not None:
+            if "ema" not in state:
+                raise UsageError(f"--resume: the checkpoint in {folder} holds no weight average (ema); "
+                                 "resume with the trainer options it was made with.")
+            self.ema.load_state_dict(state["ema"])
         checkpoint.set_rng_state(state["rng"])
         self.counters = counters
         if self.main:
@@ -188,6 +214,8 @@ class _Run:
             return
         state = {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
                  "scaler": self.scaler.state_dict(), "rng": checkpoint.rng_state()}
+        if self.ema is not None:
+            state["ema"] = self.ema.state_dict()
         checkpoint.save(self.job.output / "checkpoints" / "last", self.model, self.counters, state)
 
     # -- the loop ---------------------------------------------------------------------
@@ -311,6 +339,8 @@ class _Run:
                 f"The optimizer step failed at step {self.counters['step'] + 1}: {exc}. Lower the learning rate."
             ) from None
         self.scaler.update()
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
         if not isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             self.scheduler.step()
 
@@ -325,7 +355,7 @@ class _Run:
         if c["best"] is None or sign * value > sign * c["best"]:
             c["best"], c["best_step"], c["bad_evals"] = value, c["step"], 0
             if self.main:
-                checkpoint.save(self.job.output / "checkpoints" / "best", self.model, {**c, "dev": scalars(dev)})
+                checkpoint.save(self.job.output / "checkpoints" / "best", self.evaluated, {**c, "dev": scalars(dev)})
         else:
             c["bad_evals"] += 1
         if end_of_epoch:
@@ -339,8 +369,8 @@ class _Run:
         """Dev metrics, computed on rank 0; the other ranks receive its scalars, so that
         every rank takes the same best-model, patience and plateau decisions."""
         if self.group is None:
-            return self.job.evaluate(self.model)
-        dev = self.job.evaluate(self.model) if self.main else None
+            return self.job.evaluate(self.evaluated)
+        dev = self.job.evaluate(self.evaluated) if self.main else None
         shared = distributed.broadcast(scalars(dev) if self.main else None, self.group)
         return dev if self.main else shared
 

@@ -22,7 +22,7 @@ from nlpkit_trainer.optim import make_optimizer, make_schedule, resolve_precisio
 
 from nlpkit import io as nlpkit_io
 from nlpkit.data import SequenceData
-from nlpkit.errors import InputError, OptionError
+from nlpkit.errors import InputError, OptionError, UsageError
 from nlpkit.registry import registry
 from nlpkit.trainer import TrainingJob
 
@@ -438,6 +438,52 @@ def test_fit_resumes_to_the_same_weights(tmp_path):
     assert result["best"] == 0.3 and result["best_step"] == 12
     records = [json.loads(line) for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records if "dev" in r] == [6, 12, 18]
+
+
+@pytest.mark.parametrize("ema", [1.0, -0.1, 1.5])
+def test_ema_outside_0_to_1_is_refused(ema):
+    with pytest.raises(OptionError, match="'ema' must be at least 0"):
+        TorchTrainer(ema=ema)
+
+
+def test_ema_evaluates_and_keeps_the_moving_average_of_the_weights(tmp_path):
+    """Dev evaluation sees the average, and the best average is what comes back: after
+    step k it is d * average + (1 - d) * weights_k, starting from the weights of step 1."""
+    decay = 0.7
+    training_job = job(tmp_path, [0.9, 0.1])  # the first epoch's evaluation is the best
+    result, weights = fit(TorchTrainer(epochs=2, batch_size=4, lr=0.1, ema=decay), training_job)
+    average = weights[1]
+    for step in range(2, 7):
+        average = {k: decay * average[k] + (1 - decay) * weights[step][k] for k in average}
+    assert result["best_step"] == 6
+    final = training_job.model.state_dict()
+    for key, value in average.items():
+        torch.testing.assert_close(final[key], value)
+    assert not same(final, weights[6])  # the average, not the weights of step 6
+
+
+def test_ema_resumes_to_the_same_average(tmp_path):
+    from safetensors.torch import load_file
+
+    values = [0.1, 0.3, 0.2]
+    trainer = TorchTrainer(epochs=3, batch_size=4, checkpoint_every=4, lr=0.05, ema=0.8)
+    fit(trainer, job(tmp_path / "a", values))
+
+    def stop(step: int) -> None:
+        if step == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(job(tmp_path / "b", values), CPU, progress=False, callbacks=[stop])
+    fit(trainer, job(tmp_path / "b", values[1:]), resume=True)
+    best = [tmp_path / run / "checkpoints" / "best" for run in "ab"]
+    assert [checkpoint.load_counters(b)["best_step"] for b in best] == [12, 12]
+    assert same(*(load_file(str(b / checkpoint.MODEL)) for b in best))
+    plain = TorchTrainer(epochs=3, batch_size=4, checkpoint_every=4, lr=0.05)
+    with pytest.raises(KeyboardInterrupt):
+        plain.fit(job(tmp_path / "c", values), CPU, progress=False, callbacks=[stop])
+    with pytest.raises(UsageError, match="holds no weight average"):
+        trainer.fit(job(tmp_path / "c", values[1:]), CPU, progress=False, resume=True)
 
 
 def test_progress_bar_goes_to_stderr(tmp_path, capsys):
