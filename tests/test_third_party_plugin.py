@@ -46,6 +46,14 @@ BROKEN_HOOK = """
         raise RuntimeError("the hook exploded")
 """
 
+LAZY_GONE = """
+    from nlpkit import hookimpl
+
+    @hookimpl
+    def register_tokenizers(register):
+        register("nlpkit_gone_module:Thing", name="gone")
+"""
+
 DUPLICATE_CHAR = """
     from nlpkit import Tokenizer, Tokens, hookimpl
 
@@ -190,6 +198,18 @@ def test_a_broken_plugin_is_listed_as_failed(site: Path, broken: tuple[str, str,
     table = run_nlpkit(site, "plugins").stdout
     line = next(line for line in table.splitlines() if line.startswith(plugin))
     assert "FAILED: " in line and error in line
+
+
+def test_a_lazy_component_whose_module_is_missing_is_listed_as_failed(site: Path) -> None:
+    """Registered by import path, it is not imported to be listed, but its module is looked
+    for: nlpkit plugins says FAILED now, not only when the component is first used."""
+    install_fake(site, "nlpkit-gone", "0.1.0", {"gone": "nlpkit_gone"}, {"nlpkit_gone": LAZY_GONE})
+    rows = plugin_rows(site)
+    assert "tokenizer 'gone' (nlpkit_gone_module:Thing) cannot load: no module named 'nlpkit_gone_module'" \
+        in rows["gone"]["error"]
+    assert rows["char"]["error"] is None and rows["sentences"]["error"] is None
+    result = run_nlpkit(site, "tokenize", "-t", "gone", "x")
+    assert result.returncode == 1 and "No module named 'nlpkit_gone_module'" in result.stderr
 
 
 # -- duplicate names -------------------------------------------------------------------
