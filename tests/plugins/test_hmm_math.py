@@ -83,12 +83,15 @@ def test_posteriors_equal_brute_force_marginals(options: dict) -> None:
     paths, confidence = hmm.decode_with_confidence(QUERIES + [[]])
     assert paths == hmm.decode(QUERIES + [[]]) and confidence[-1] == []
     for tokens, path, conf in zip(QUERIES, paths, confidence):
-        sequences, scores = enumerate_all(hmm, tokens)
-        weights = np.exp(scores - scores.max())
-        weights /= weights.sum()
-        for i, tag in enumerate(path):
-            marginal = sum(w for w, s in zip(weights, sequences) if s[i] == tag)
-            assert conf[i] == pytest.approx(marginal, abs=1e-9)
+        assert conf == pytest.approx(brute_force_marginals(hmm, tokens, path), abs=1e-9)
+
+
+def brute_force_marginals(hmm: HMM, tokens: list[str], path: list[int]) -> list[float]:
+    """p(tag i = path[i] | tokens) for each token, summed over every tag sequence."""
+    sequences, scores = enumerate_all(hmm, tokens)
+    weights = np.exp(scores - scores.max())
+    weights /= weights.sum()
+    return [sum(w for w, s in zip(weights, sequences) if s[i] == tag) for i, tag in enumerate(path)]
 
 
 def reference_best_score(hmm: HMM, tokens: list[str]) -> float:
@@ -291,12 +294,7 @@ def test_pruned_posteriors_equal_dense_and_brute_force_marginals(order: int, lex
         paths, confidence = hmm.decode_with_confidence(queries)
         assert confidence[-1] == [] and paths == hmm.decode(queries)
         for tokens, path, conf, dense_conf, dense_path in zip(queries, paths, confidence, dense, dense_paths):
-            sequences, scores = enumerate_all(hmm, tokens)
-            weights = np.exp(scores - scores.max())
-            weights /= weights.sum()
-            for i, tag in enumerate(path):
-                marginal = sum(w for w, s in zip(weights, sequences) if s[i] == tag)
-                assert conf[i] == pytest.approx(marginal, abs=1e-9)
+            assert conf == pytest.approx(brute_force_marginals(hmm, tokens, path), abs=1e-9)
             if path == dense_path:
                 assert conf == pytest.approx(dense_conf, abs=1e-9)
         with monkeypatch.context() as patch:
