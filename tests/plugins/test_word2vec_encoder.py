@@ -134,9 +134,11 @@ def test_command_errors_are_one_line(corpus, tmp_path) -> None:
     assert_cli_error(invoke("word2vec", "similar", tmp_path / "bad.txt", "cat"), 1, "bad.txt:3:", "has 2 values, the header says 3")
 
 
-def test_the_conll2003_word2vec_config_differs_only_in_the_encoder_and_schedule(repo_config) -> None:
+def test_the_conll2003_word2vec_config_differs_only_in_the_encoder_schedule_and_word_dropout(repo_config) -> None:
     base, w2v = repo_config("ner-conll2003.toml"), repo_config("ner-conll2003-w2v.toml")
     extra = {"name": "word2vec", "vectors": "runs/english-vectors.bin", "lowercase": True}
     assert w2v["encoder"] == {**base["encoder"], **extra}
     assert w2v["trainer"] == {**base["trainer"], "schedule": "plateau", "patience": 6}
-    assert {**w2v, "encoder": None, "trainer": None} == {**base, "encoder": None, "trainer": None}
+    assert w2v["model"] == {**base["model"], "word_dropout": 0.05}
+    unchanged = {"encoder": None, "trainer": None, "model": None}
+    assert {**w2v, **unchanged} == {**base, **unchanged}
