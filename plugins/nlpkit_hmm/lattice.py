@@ -223,10 +223,7 @@ def _token_edges(lat: Lattice) -> np.ndarray:
 
 def _best_final(lat: Lattice, delta: np.ndarray, transitions: np.ndarray) -> np.ndarray:
     """Each sentence's best last state, the end transition added; ties: the lowest history."""
-    lo, hi = lat.token_states[lat.final], lat.token_states[lat.final + 1]
-    sizes = hi - lo
-    offsets = np.cumsum(sizes) - sizes
-    states = np.arange(int(sizes.sum())) + np.repeat(lo - offsets, sizes)
+    states, offsets, sizes = _final_states(lat)
     row = lat.row[states]
     score = delta[states] + transitions[row + lat.k]
     top = score == np.repeat(np.maximum.reduceat(score, offsets), sizes)
@@ -234,11 +231,13 @@ def _best_final(lat: Lattice, delta: np.ndarray, transitions: np.ndarray) -> np.
     return np.minimum.reduceat(ranked, offsets) % len(delta)
 
 
-def _final_states(lat: Lattice) -> np.ndarray:
-    """The states of every sentence's last token."""
+def _final_states(lat: Lattice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The states of every sentence's last token (sentence by sentence), where each
+    sentence's run of them starts, and how many it has."""
     lo, hi = lat.token_states[lat.final], lat.token_states[lat.final + 1]
     sizes = hi - lo
-    return np.arange(int(sizes.sum())) + np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
+    offsets = np.cumsum(sizes) - sizes
+    return np.arange(int(sizes.sum())) + np.repeat(lo - offsets, sizes), offsets, sizes
 
 
 def _backtrace(lat: Lattice, delta: np.ndarray, cur: np.ndarray, transitions: np.ndarray) -> np.ndarray:
@@ -280,7 +279,7 @@ def posteriors(lat: Lattice, transitions: np.ndarray, chosen: np.ndarray) -> np.
         raise ValueError("posteriors() needs a lattice laid out with keep_scores=True")
     blocks = _blocks(lat)
     alpha = _sum_forward(lat, transitions, blocks)
-    beta = _sum_backward(lat, transitions, lat.score, blocks)
+    beta = _sum_backward(lat, transitions, blocks)
     total = int(lat.token_states[-1]) - 1
     token = np.repeat(np.arange(len(lat.flat)), np.diff(lat.token_states[: len(lat.flat) + 1]))
     gamma = alpha[1:] + beta[1:]  # shape: [states]; state 0, the start, is no token's
@@ -310,15 +309,14 @@ def _sum_forward(lat: Lattice, transitions: np.ndarray, blocks: list[tuple[int, 
     return alpha
 
 
-def _sum_backward(lat: Lattice, transitions: np.ndarray, score: np.ndarray,
-                  blocks: list[tuple[int, int]]) -> np.ndarray:
+def _sum_backward(lat: Lattice, transitions: np.ndarray, blocks: list[tuple[int, int]]) -> np.ndarray:
     """beta[s]: log of the summed probability of everything after state s, the end included.
 
     The edges are stored by destination; their sums by source state are bincounts, each
     shifted by the maximum over its destination token's edges (whose sources all belong to
     the one token before it), which keeps every exp in range."""
     beta = np.zeros(int(lat.token_states[-1]))
-    ends = _final_states(lat)
+    ends = _final_states(lat)[0]
     beta[ends] = transitions[lat.row[ends] + lat.k]
     step_states = lat.token_states[lat.step_tokens]
     for i0, i1 in reversed(blocks):
@@ -326,18 +324,18 @@ def _sum_backward(lat: Lattice, transitions: np.ndarray, score: np.ndarray,
         src, trans, first = _edges(lat, g0, g1, transitions)
         fanin = lat.fanin[g0:g1]
         for j in range(i1 - 1, max(i0, 1) - 1, -1):
-            _back_step(lat, j, beta, score, src, trans, first, fanin, g0)
+            _back_step(lat, j, beta, src, trans, first, fanin, g0)
     return beta
 
 
-def _back_step(lat: Lattice, j: int, beta: np.ndarray, score: np.ndarray, src: np.ndarray, trans: np.ndarray,
+def _back_step(lat: Lattice, j: int, beta: np.ndarray, src: np.ndarray, trans: np.ndarray,
                first: np.ndarray, fanin: np.ndarray, g0: int) -> None:
     """beta of the states of step j-1 whose sentence goes on, from the edges into step j."""
     t0, t1 = int(lat.step_tokens[j]), int(lat.step_tokens[j + 1])
     s0, s1 = int(lat.token_states[t0]), int(lat.token_states[t1])
     e0, e1 = int(first[s0 - g0]), int(first[s1 - g0 - 1] + fanin[s1 - g0 - 1])
     dst = np.repeat(np.arange(s0, s1), fanin[s0 - g0: s1 - g0])
-    value = trans[e0:e1] + score[dst] + beta[dst]
+    value = trans[e0:e1] + lat.score[dst] + beta[dst]
     token_edges = np.add.reduceat(fanin[s0 - g0: s1 - g0], lat.token_states[t0:t1] - s0)
     top = _finite(np.maximum.reduceat(value, np.cumsum(token_edges) - token_edges))
     value -= np.repeat(top, token_edges)
