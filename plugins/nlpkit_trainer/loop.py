@@ -145,7 +145,7 @@ def _validate(cfg: TorchTrainer) -> None:
             raise OptionError(f"{what} option '{name}' must be a finite number, not {value}.")
         if value is not None and value < 0:
             raise OptionError(f"{what} option '{name}' must not be negative, not {getattr(cfg, name)}.")
-    if not (isinstance(cfg.ema, (int, float)) and 0 <= cfg.ema < 1):
+    if not 0 <= cfg.ema < 1:
         raise OptionError(f"{what} option 'ema' must be at least 0 (off) and below 1, not {cfg.ema}: "
                           "the weight of the old average at each step, e.g. 0.998.")
     if cfg.schedule == "plateau" and cfg.warmup_steps:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from nlpkit import hookimpl
 from nlpkit.encoder import Encoder
 from nlpkit.errors import OptionError, UsageError
+from nlpkit.options import check_types
 from nlpkit.vocab import BOS, EOS, PAD, UNK, Vocab
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ class VocabEncoder(Encoder):
         lexicon_pooling: Literal["mean", "frequency"] = "mean",
     ) -> None:
         _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim)
+        check_types(VocabEncoder, {"lexicon_format": lexicon_format, "lexicon_pooling": lexicon_pooling},
+                    "Encoder 'vocab'")
         _check_lexicon(lexicon, lexicon_dim, lexicon_word_dim, lexicon_pooling)
         self.dim, self.min_freq, self.max_size, self.lowercase = dim, min_freq, max_size, lowercase
         self.char_dim, self.char_filters, self.char_width = char_dim, char_filters, char_width
@@ -79,7 +82,7 @@ class VocabEncoder(Encoder):
         self.lexicon_word_dim, self.lexicon_pooling = lexicon_word_dim, lexicon_pooling
         self.lexicon_words: Lexicon | None = None
         self.lexicon_vocab: Vocab | None = None
-        self._lexicon_counts: list[float] | None = None  # set by fit(); a loaded model's weights hold them
+        self._lexicon_counts: list[float] | None = None  # frequency pooling: set by fit(); a loaded model's weights hold them
 
     def normalise(self, token: str) -> str:
         return token.lower() if self.lowercase else token
@@ -102,8 +105,9 @@ class VocabEncoder(Encoder):
             lexicon = self._fitted(self.lexicon_words, "lexicon")
             counts = Counter(w for seq in sequences for _, _, w in lexicon.spans(seq))
             self.lexicon_vocab = Vocab(sorted(counts), FEATURE_SPECIALS)
-            self._lexicon_counts = [float(counts.get(w, 0)) for w in self.lexicon_vocab.items]
-            self._lexicon_counts[self.lexicon_vocab.unk_id] = 1.0  # a word never matched in training
+            if self.lexicon_pooling == "frequency":
+                self._lexicon_counts = [float(counts.get(w, 0)) for w in self.lexicon_vocab.items]
+                self._lexicon_counts[self.lexicon_vocab.unk_id] = 1.0  # a word never matched in training
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -223,8 +227,6 @@ def _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, ma
 
 
 def _check_lexicon(lexicon: str, lexicon_dim: int, lexicon_word_dim: int, pooling: str = "mean") -> None:
-    if pooling not in ("mean", "frequency"):
-        raise OptionError(f"Encoder 'vocab' has lexicon_pooling = {pooling!r}: use \"mean\" or \"frequency\".")
     if pooling == "frequency" and not lexicon_word_dim:
         raise OptionError("Encoder 'vocab' lexicon_pooling = \"frequency\" weighs the matched words, which "
                           "need lexicon_word_dim > 0 (and lexicon = FILE).")

@@ -174,10 +174,13 @@ def test_frequency_pooling_weighs_words_by_their_training_matches(tmp_path) -> N
     torch.testing.assert_close(loaded(ids, lexicon_words=features), out)
 
 
-@pytest.mark.parametrize("options", [{"lexicon_word_dim": 3, "lexicon_pooling": "sum"},
-                                     {"lexicon_dim": 4, "lexicon_pooling": "frequency"}])
-def test_bad_lexicon_pooling_is_an_option_error(options) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(OptionError, match="lexicon_pooling"):
+@pytest.mark.parametrize("options, match", [
+    ({"lexicon_word_dim": 3, "lexicon_pooling": "sum"}, "option 'lexicon_pooling' must be one of 'mean', 'frequency'"),
+    ({"lexicon_dim": 4, "lexicon_pooling": "frequency"}, "lexicon_pooling = \"frequency\" weighs the matched words"),
+    ({"lexicon_dim": 4, "lexicon_format": "csv"}, "option 'lexicon_format' must be one of 'words', 'segmented'"),
+])
+def test_bad_lexicon_pooling_and_format_are_option_errors(options, match) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(OptionError, match=match):
         encoder(lexicon="words.txt", **options)
 
 
