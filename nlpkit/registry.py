@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import re
 import threading
 import warnings
@@ -248,12 +249,32 @@ def _check_lazy_name(kind: str, entry: Entry, cls: type) -> None:
 
 def _resolve_error(kind: str, entry: Entry, exc: Exception) -> NlpkitError:
     info = PluginInfo(entry.plugin, entry.distribution, entry.version, entry.target or "?")
-    error = f"{kind.rstrip('s')} '{entry.name}' ({entry.target}) failed to load: {type(exc).__name__}: {exc}"
+    error = _load_failure(kind, entry, f"{type(exc).__name__}: {exc}")
     record_error(entry.plugin, error)
     fix = f"Reinstall '{entry.distribution}'" if entry.distribution else "Fix the plugin"
     message = (f"Plugin {describe(info)}: {error.rstrip('.')}. "
                f"{fix}, or disable it with NLPKIT_DISABLE_PLUGINS={entry.plugin}.")
     return MissingDependencyError(message) if isinstance(exc, ImportError) else NlpkitError(message)
+
+
+def _load_failure(kind: str, entry: Entry, why: str) -> str:
+    return f"{kind.rstrip('s')} '{entry.name}' ({entry.target}) failed to load: {why}"
+
+
+def check_lazy_module(kind: str, entry: Entry) -> None:
+    """For an entry registered by import path (imported on first lookup only), look for its
+    module without running it, and record a missing one against the plugin at once, so
+    that ``nlpkit plugins`` shows it as FAILED before anyone asks for the component."""
+    if entry.cls is not None or entry.target is None:
+        return
+    module = entry.target.partition(":")[0]
+    try:
+        if importlib.util.find_spec(module) is not None:
+            return
+        why = f"ModuleNotFoundError: No module named '{module}'"
+    except (ImportError, ValueError) as exc:  # a parent package that fails to import
+        why = f"{type(exc).__name__}: {exc}"
+    record_error(entry.plugin, _load_failure(kind, entry, why))
 
 
 def _base_classes(kind: str, cls: Any) -> tuple[type, ...]:

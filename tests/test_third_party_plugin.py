@@ -205,8 +205,8 @@ def test_a_lazy_component_whose_module_is_missing_is_listed_as_failed(site: Path
     for: nlpkit plugins says FAILED now, not only when the component is first used."""
     install_fake(site, "nlpkit-gone", "0.1.0", {"gone": "nlpkit_gone"}, {"nlpkit_gone": LAZY_GONE})
     rows = plugin_rows(site)
-    assert "tokenizer 'gone' (nlpkit_gone_module:Thing) cannot load: no module named 'nlpkit_gone_module'" \
-        in rows["gone"]["error"]
+    assert ("tokenizer 'gone' (nlpkit_gone_module:Thing) failed to load: ModuleNotFoundError: "
+            "No module named 'nlpkit_gone_module'") in rows["gone"]["error"]
     assert rows["char"]["error"] is None and rows["sentences"]["error"] is None
     result = run_nlpkit(site, "tokenize", "-t", "gone", "x")
     assert result.returncode == 1 and "No module named 'nlpkit_gone_module'" in result.stderr

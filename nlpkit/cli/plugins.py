@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import click
 
-from ..plugins import plugin_infos, record_error
-from ..registry import KINDS, Entry, registry
+from ..plugins import plugin_infos
+from ..registry import KINDS, check_lazy_module, registry
 
 
 @click.command()
@@ -31,7 +30,7 @@ def _rows() -> tuple[list[dict], list[str]]:
         reg = registry(kind)
         problems.extend(reg.problems)
         for e in [*reg, *reg.rejected]:
-            _check_lazy_module(kind, e)
+            check_lazy_module(kind, e)
             label = e.name + (f" ({', '.join(e.aliases)})" if e.aliases else "")
             components.setdefault(e.plugin, {}).setdefault(kind, []).append(label)
     root = click.get_current_context().find_root().command
@@ -50,23 +49,6 @@ def _rows() -> tuple[list[dict], list[str]]:
         for info in plugin_infos()
     ]
     return rows, problems
-
-
-def _check_lazy_module(kind: str, entry: Entry) -> None:
-    """A component registered by import path is imported on first use only; here its module
-    is at least looked for (without running it), so that a missing one shows as FAILED now
-    rather than when the component is first asked for."""
-    if entry.cls is not None or entry.target is None:
-        return
-    module = entry.target.partition(":")[0]
-    try:
-        found = importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError) as exc:  # a parent package that fails to import
-        found, why = False, f"{type(exc).__name__}: {exc}"
-    else:
-        why = f"no module named '{module}'"
-    if not found:
-        record_error(entry.plugin, f"{kind.rstrip('s')} '{entry.name}' ({entry.target}) cannot load: {why}")
 
 
 def _table(rows: list[dict]) -> None:
