@@ -199,11 +199,12 @@ def viterbi(emissions: torch.Tensor, mask: torch.Tensor, transitions: torch.Tens
 def _viterbi_rescoring(emissions: torch.Tensor, mask: torch.Tensor, transitions: torch.Tensor,
                        start: torch.Tensor, end: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Viterbi for CPU tensors. Why: on CPU, torch's max-with-indices over a small middle
-    dimension costs about ten times a plain ``amax`` over the outer one, and it was most of
+    dimension costs several times a plain ``amax`` over the outer one, and it was most of
     the decode time. So the max pass lays each step out as ``[K from, K to, B]`` and keeps
     only ``amax``; the backtrace then rescores the ``K`` edges into each sequence's chosen
-    tag, step by step, in numpy (a third of torch's per-call cost on these small arrays).
-    It rescores with the same float operations as the max pass, so it finds the same maximum."""
+    tag, step by step, in numpy (less per-call overhead than torch on these small arrays).
+    It rescores with the same float operations as the max pass, so it finds the same
+    maximum. Before and after: docs/benchmarks.md section 7."""
     k = emissions.shape[2]
     steps = emissions.permute(1, 2, 0).contiguous().unbind(0)  # shape: T x [K, B]
     moves = transitions.unsqueeze(2)  # shape: [K, K, 1]
