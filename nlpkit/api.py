@@ -17,13 +17,14 @@ _CACHE_SIZE = 8
 
 def get_tokenizer(name: str = "char", **options: Any) -> Tokenizer:
     """Build a new tokenizer by registry name or alias, e.g. ``get_tokenizer("jieba", mode="search")``,
-    or from the folder of a trained ``segment`` pipeline: ``get_tokenizer("runs/cws")``
+    or from a trained ``segment`` pipeline, a folder or a pretrained one by name:
+    ``get_tokenizer("runs/cws")``, ``get_tokenizer("zh-cws")``
     (a :class:`~nlpkit.pipeline_tokenizer.PipelineTokenizer`; options ``device``, ``batch_size``).
 
     Unknown names raise :class:`~nlpkit.errors.UnknownComponentError` with close
     matches; unknown options raise :class:`~nlpkit.errors.OptionError`.
     """
-    if _names_a_pipeline(name):
+    if names_a_pipeline(name):
         from .pipeline_tokenizer import pipeline_tokenizer
 
         return pipeline_tokenizer(name, options)
@@ -34,7 +35,7 @@ def get_tokenizer(name: str = "char", **options: Any) -> Tokenizer:
 
 def tokenizer_from_strings(name: str, option_strings: list[str]) -> Tokenizer:
     """Build a tokenizer from CLI-style ``key=value`` option strings, typed by its signature."""
-    if _names_a_pipeline(name):
+    if names_a_pipeline(name):
         from .pipeline_tokenizer import PipelineTokenizer, pipeline_tokenizer
 
         return pipeline_tokenizer(name, parse_options(PipelineTokenizer, option_strings, f"Tokenizer '{name}'"))
@@ -60,8 +61,13 @@ def tokenize(text: str, tokenizer: str = "char", **options: Any) -> Tokens:
     return tok.tokenize(text)
 
 
-def _names_a_pipeline(name: str) -> bool:
-    """A name that is no registered tokenizer but a folder: a trained pipeline."""
+def names_a_pipeline(name: str) -> bool:
+    """A name that is no registered tokenizer but a pipeline: a folder (a trained one) or
+    the name of an installed pretrained pipeline. A registered tokenizer name wins."""
     from pathlib import Path
 
-    return name not in registry("tokenizers") and Path(name).expanduser().is_dir()
+    from .pretrained import is_path, is_pipeline_name
+
+    if name in registry("tokenizers"):
+        return False
+    return is_pipeline_name(name) or (is_path(name) and Path(name).expanduser().is_dir())

@@ -139,15 +139,30 @@ def _validate_task(section: dict[str, Any]) -> None:
 
 
 def _validate_component(section: str, kind: str, values: dict[str, Any]) -> None:
+    from .api import names_a_pipeline
     from .options import check_options, check_types
     from .registry import registry
 
     if "name" not in values:
         raise UsageError(f"The config's [{section}] needs a name: one of {', '.join(registry(kind).names())}.")
-    entry = registry(kind).entry(values["name"])
     options = {k: v for k, v in values.items() if k != "name"}
-    check_options(entry.cls, options, f"[{section}] '{entry.name}'")
-    check_types(entry.cls, options, f"[{section}] '{entry.name}'")
+    if section == "tokenizer" and names_a_pipeline(values["name"]):
+        cls, what = _pipeline_tokenizer_class(values["name"], options)
+    else:
+        entry = registry(kind).entry(values["name"])
+        cls, what = entry.cls, f"[{section}] '{entry.name}'"
+    check_options(cls, options, what)
+    check_types(cls, options, what)
+
+
+def _pipeline_tokenizer_class(name: str, options: dict[str, Any]) -> tuple[type, str]:
+    """``[tokenizer] name = "zh-cws"`` (or a folder): a segment pipeline as the tokenizer."""
+    from .pipeline_tokenizer import PipelineTokenizer
+
+    what = f"[tokenizer] '{name}' (a segment pipeline)"
+    if "path" in options:
+        raise OptionError(f"{what}: the name is the pipeline; give no 'path' option.")
+    return PipelineTokenizer, what
 
 
 def component_options(config: dict[str, Any], section: str) -> tuple[str, dict[str, Any]]:

@@ -56,3 +56,11 @@ def register_commands(cli):  # type: ignore[no-untyped-def]
 def read_corpus(path, format):  # type: ignore[no-untyped-def]
     """Read the corpus at ``path`` in ``format``; return an iterable of examples,
     or None if this plugin does not understand the format (the next plugin is tried)."""
+
+
+@hookspec
+def register_pipelines(register):  # type: ignore[no-untyped-def]
+    """Register named pretrained pipelines shipped as package data:
+    ``register(name, path, *, task, language, description, aliases=(), scores=None, data="",
+    licence="")``, ``path`` the pipeline directory (``importlib.resources.files(__package__) / "x"``).
+    ``register(**nlpkit.pretrained.read_card(path))`` takes the facts from the directory's card."""

@@ -101,20 +101,28 @@ class Pipeline:
         _write_json(root / "decoder" / "config.json", {"name": self.decoder.name, "options": self.decoder.config()})
         self.task.to_disk(root / "task")  # what the task learnt from the data, if anything
         _write_json(root / "meta.json", self.meta)
+        from .integrity import digests
+
         _write_json(root / "pipeline.json", {
             "format_version": FORMAT_VERSION,
             "nlpkit_version": __version__,
             "task": {"name": self.task.name, "options": self.task.config()},
             "stages": {stage: _provenance(kind, getattr(self, stage).name) for stage, kind in STAGES.items()},
             "labels": None if self.labels is None else self.labels.to_json(),
+            "files": digests(root),  # checked on load
         })
 
     # -- loading ----------------------------------------------------------------------
 
     @classmethod
     def from_disk(cls, path: str | Path, device: Any = "auto") -> Pipeline:
-        """Load a pipeline directory (or a training output folder holding ``model/``)."""
-        root = _pipeline_root(Path(path))
+        """Load a pipeline directory (or a training output folder holding ``model/``), or a
+        pretrained pipeline by name (``nlpkit.load("zh-cws")``; ``nlpkit models`` lists them).
+        Every file is checked against the sha256 that ``pipeline.json`` records."""
+        from .integrity import verify
+        from .pretrained import locate
+
+        root = _pipeline_root(locate(path))
         spec = _read_json(root / "pipeline.json")
         if spec.get("format_version", 0) > FORMAT_VERSION:
             raise UsageError(
@@ -122,6 +130,7 @@ class Pipeline:
                 f"{spec['format_version']}; this nlpkit ({__version__}) reads up to format {FORMAT_VERSION}. "
                 "Upgrade: pip install -U nlpkit"
             )
+        verify(root, spec.get("files") or {})  # pipelines saved before checksums have none
         pipeline = _build(root, spec)
         if is_count_model(pipeline.model):
             return pipeline  # numpy on the CPU, whatever the device
@@ -152,23 +161,37 @@ def _build(root: Path, spec: dict) -> Pipeline:
 
 
 def _bundle_files(tokenizer: Any, folder: Path) -> dict:
-    """The tokenizer's options with each file it reads (``file_options``: user dictionaries)
-    copied into ``folder/files/`` and named relative to ``folder``."""
-    import shutil
-
+    """The tokenizer's options with each file it reads (``file_options``: user dictionaries,
+    a segmenter pipeline's directory) copied into ``folder/files/`` and named relative to
+    ``folder``; a pretrained pipeline's name stays a name."""
     options = tokenizer.config()
     for name in getattr(tokenizer, "file_options", ()):
         value = options.get(name)
         paths = [value] if isinstance(value, str) else list(value or ())
-        copies = []
-        for i, path in enumerate(paths):
-            copy = Path("files") / f"{name}-{i}-{Path(path).name}"
-            (folder / "files").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, folder / copy)
-            copies.append(copy.as_posix())
+        copies = [_bundle_one(path, folder, f"{name}-{i}") for i, path in enumerate(paths)]
         if paths:
             options[name] = copies[0] if isinstance(value, str) else copies
     return options
+
+
+def _bundle_one(path: str, folder: Path, prefix: str) -> str:
+    """Copy one file, or one pipeline directory, into ``folder/files``; its new relative name."""
+    import shutil
+
+    from .pretrained import is_path
+
+    if not is_path(path):
+        return path  # a pretrained pipeline, found by name wherever it is installed
+    source = Path(path).expanduser()
+    if source.is_dir():
+        source = _pipeline_root(source)
+    copy = Path("files") / f"{prefix}-{Path(path).name}"
+    (folder / "files").mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, folder / copy)
+    else:
+        shutil.copyfile(source, folder / copy)
+    return copy.as_posix()
 
 
 def _bundled_files(cls: type, options: dict, folder: Path) -> dict:
@@ -176,7 +199,7 @@ def _bundled_files(cls: type, options: dict, folder: Path) -> dict:
     that is not there, as pipelines from before bundling hold, is kept as it is)."""
     def place(path: str) -> str:
         inside = folder / path
-        return str(inside) if not Path(path).is_absolute() and inside.is_file() else path
+        return str(inside) if not Path(path).is_absolute() and inside.exists() else path
 
     options = dict(options)
     for name in getattr(cls, "file_options", ()):

@@ -1,8 +1,11 @@
 """A trained word-segmentation pipeline as a tokenizer.
 
 ``nlpkit tokenize -t runs/cws "我来到北京"`` and ``nlpkit.get_tokenizer("runs/cws")``
-take the directory of a ``segment`` pipeline (or the run folder holding it) wherever
-a tokenizer name goes: its predicted words are the tokens, with exact offsets.
+take the directory of a ``segment`` pipeline (or the run folder holding it), or a
+pretrained one by name (``-t zh-cws``), wherever a tokenizer name goes: its predicted
+words are the tokens, with exact offsets. In a training config it is the tokenizer
+``pipeline`` (``[tokenizer] name = "pipeline"``, ``path = "zh-cws"``), or just
+``name = "zh-cws"``; a saved pipeline keeps a name as a name and a copy of a directory.
 
 Nothing here imports torch: :mod:`nlpkit.pipeline` does, when the pipeline is loaded.
 """
@@ -28,12 +31,15 @@ class PipelineTokenizer(Tokenizer):
     """
 
     name = "pipeline"
+    #: A saved pipeline keeps a copy of the segmenter's directory (a pretrained name stays a name).
+    file_options = ("path",)
 
     def __init__(self, path: str, *, device: str = "auto", batch_size: int = 64) -> None:
         from .pipeline import load
+        from .pretrained import locate
 
         self.path, self.device, self.batch_size = str(path), device, batch_size
-        task = pipeline_task(Path(path))
+        task = pipeline_task(locate(path))
         if task != "segment":
             raise UsageError(
                 f"{path} holds a '{task}' pipeline, which does not split text into words; only a 'segment' "

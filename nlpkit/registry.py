@@ -190,7 +190,7 @@ def _entries_of(kind: str, impl, info: PluginInfo) -> list[Entry]:  # type: igno
 
 def _make_entry(kind: str, cls: type, name: str | None, aliases: tuple[str, ...], info: PluginInfo) -> Entry:
     name = name or getattr(cls, "name", None)
-    _check_names(kind, cls, (name, *aliases))
+    check_names(kind, cls, (name, *aliases))
     _check_class(kind, cls)
     return Entry(name, cls, info.name, info.distribution, info.version, aliases)  # type: ignore[arg-type]
 
@@ -202,17 +202,16 @@ def _lazy_entry(kind: str, target: str, name: str | None, aliases: tuple[str, ..
         raise NlpkitError(f"{target!r} is not an import path: register a class, or 'package.module:ClassName'.")
     if name is None:
         raise NlpkitError(f"{target!r} is registered by import path, so it needs name= (the class is not imported yet).")
-    _check_names(kind, target, (name, *aliases))
+    check_names(kind, target, (name, *aliases))
     return Entry(name, None, info.name, info.distribution, info.version, aliases, target)
 
 
-def _check_names(kind: str, what: object, keys: tuple[object, ...]) -> None:
+def check_names(kind: str, what: object, keys: tuple[object, ...]) -> None:
+    """Names and aliases are kebab-case: ``my-tokenizer``, ``zh-cws``."""
     for key in keys:
         if not isinstance(key, str) or not _NAME.match(key):
-            raise NlpkitError(
-                f"{what!r} needs a kebab-case {kind.rstrip('s')} name such as 'my-tokenizer', "
-                f"not {key!r}: set a class attribute 'name' or pass name=."
-            )
+            fix = "pass a name such as 'zh-news'" if kind == "pipelines" else "set a class attribute 'name' or pass name="
+            raise NlpkitError(f"{what!r} needs a kebab-case {kind.rstrip('s')} name, not {key!r}: {fix}.")
 
 
 def _check_class(kind: str, cls: object) -> None:

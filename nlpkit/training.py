@@ -137,6 +137,10 @@ def _build(config: dict[str, Any], section: str) -> Any:
     defaults = {"tokenizer": "char", "encoder": "vocab", "decoder": "argmax", "trainer": "torch"}
     kind = {"tokenizer": "tokenizers", "encoder": "encoders", "decoder": "decoders", "trainer": "trainers"}[section]
     name, options = component_options(config, section) if section in config else (defaults[section], {})
+    if section == "tokenizer":
+        from .api import get_tokenizer
+
+        return get_tokenizer(name, **options)  # a registered tokenizer, or a segment pipeline
     return registry(kind).get(name)(**options)
 
 

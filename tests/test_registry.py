@@ -78,7 +78,7 @@ def test_unknown_name_suggests_close_matches_and_lists_installed():
         registry("tokenizers").get("jeiba")
     message = str(info.value)
     assert "Unknown tokenizer 'jeiba'. Did you mean 'jieba'?" in message
-    assert "Installed tokenizers: char, jieba, regex, spacy, whitespace" in message
+    assert "Installed tokenizers: char, jieba, pipeline, regex, spacy, whitespace" in message
 
 
 def test_unknown_kind_is_an_error():

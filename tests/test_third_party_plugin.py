@@ -265,7 +265,7 @@ def test_a_disabled_plugins_tokenizer_is_unknown(site: Path) -> None:
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith("Error: Unknown tokenizer 'jieba'.")
-    assert "Installed tokenizers: char, regex, sentence, spacy, whitespace." in line
+    assert "Installed tokenizers: char, pipeline, regex, sentence, spacy, whitespace." in line
     assert "Run 'nlpkit plugins'" in line
 
 

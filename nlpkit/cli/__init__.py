@@ -25,6 +25,7 @@ COMMANDS = {
     "predict": "nlpkit.cli.predict:predict",
     "evaluate": "nlpkit.cli.evaluate:evaluate",
     "generate": "nlpkit.cli.generate:generate",
+    "models": "nlpkit.cli.models:models",
 }
 
 
@@ -97,6 +98,8 @@ def cli(traceback: bool) -> None:
     \b
     Examples:
       nlpkit tokenize "我来到北京清华大学"
+      nlpkit models                                # pretrained pipelines, by name
+      nlpkit tokenize -t zh-cws "上海浦东开发与法制建设同步"
       nlpkit tokenize --tokenizer spacy --option lang=en "Don't stop."
       nlpkit tokenize --input big.txt --jobs 4 --format json > tokens.jsonl
       nlpkit plugins

@@ -33,6 +33,13 @@ def _rows() -> tuple[list[dict], list[str]]:
             check_lazy_module(kind, e)
             label = e.name + (f" ({', '.join(e.aliases)})" if e.aliases else "")
             components.setdefault(e.plugin, {}).setdefault(kind, []).append(label)
+    from ..pretrained import catalog
+
+    pipelines = catalog()
+    problems.extend(pipelines.problems)
+    for p in pipelines:
+        components.setdefault(p.plugin, {}).setdefault("pipelines", []).append(
+            p.name + (f" ({', '.join(p.aliases)})" if p.aliases else ""))
     root = click.get_current_context().find_root().command
     for plugin, commands in getattr(root, "_add_plugin_commands", dict)().items():
         if commands:
