@@ -45,7 +45,8 @@ def download(
     name: str, dest: str | Path | None = None, *, manifest: Manifest | None = None,
     force: bool = False, progress: bool = False, timeout: float = TIMEOUT_S,
 ) -> list[Fetched]:
-    """Download every file of corpus ``name`` into ``DEST/NAME/`` (default: :func:`download_root`).
+    """Download every file of corpus ``name``, held-out test files included, into ``DEST/NAME/``
+    (default: :func:`download_root`).
 
     Files already there with the right sha256 are kept unless ``force``. Raises
     :class:`InputError` when a URL cannot be fetched or a checksum differs; the

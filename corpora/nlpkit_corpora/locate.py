@@ -11,6 +11,9 @@ corpus (``ROOT/conll2003/train.txt``). The roots searched, in order:
 
 A file counts as found only when its size and sha256 match the manifest, so a
 truncated download or an edited file is caught before it skews an experiment.
+Held-out files (test splits kept out of the shared development corpora) are
+checked the same way when present; when absent they are "not downloaded", which
+is no failure of the corpus (see :attr:`FileCheck.not_downloaded`).
 """
 
 from __future__ import annotations
@@ -49,8 +52,15 @@ class FileCheck:
     def ok(self) -> bool:
         return self.status == OK
 
+    @property
+    def not_downloaded(self) -> bool:
+        """A held-out file that is simply absent: expected in the shared development copy, so no failure."""
+        return self.status == MISSING and self.file.held_out
+
     def describe(self) -> str:
         """A one-line, human explanation of a failed check (empty when it passed)."""
+        if self.not_downloaded:
+            return f"not downloaded (held out; 'nlpkit corpus download {self.corpus}' fetches it)"
         if self.status == MISSING:
             return f"{self.path} does not exist"
         if self.status == WRONG_SIZE:
@@ -110,9 +120,11 @@ def corpus_path(name: str, file: str, *, verify: bool = True, manifest: Manifest
 
 
 def check_corpus(corpus: Corpus, roots: list[Path] | None = None, *, hash_files: bool = True) -> list[FileCheck]:
-    """Check every file of ``corpus`` where it is first found among ``roots`` (default: :func:`search_roots`).
+    """Check every file of ``corpus``, held-out ones included, where it is first found among ``roots``
+    (default: :func:`search_roots`).
 
-    A file found nowhere is reported ``missing`` at its place under the first root.
+    A file found nowhere is reported ``missing`` at its place under the first root
+    (for a held-out file, :attr:`FileCheck.not_downloaded` then tells it apart).
     ``hash_files=False`` compares sizes only, for a quick "is it there" answer.
     """
     roots = roots if roots is not None else search_roots()

@@ -41,7 +41,10 @@ class CorpusFile:
 
     ``transform`` (``{"kind": ..., ...}``) says how the downloaded source becomes
     this file; ``source_size`` and ``source_git_blob`` then check the download
-    itself, and ``size``/``sha256`` the transformed result.
+    itself, and ``size``/``sha256`` the transformed result. ``held_out`` marks a
+    file (a test split) kept back from the shared development corpora so that
+    tuning never sees it; ``nlpkit corpus download`` still fetches it for users,
+    and a copy without it still counts as present.
     """
 
     path: str
@@ -54,11 +57,16 @@ class CorpusFile:
     transform: dict[str, Any] | None = None
     source_size: int | None = None
     source_git_blob: str | None = None
+    held_out: bool = False
 
 
 @dataclass(frozen=True)
 class HeldOut:
-    """A split that exists upstream but is deliberately not distributed (kept for final evaluation)."""
+    """A split that exists upstream but has no URL in the manifest (the optional corpus-level
+    ``held_out = [...]`` list), so asking for it explains why nlpkit cannot fetch it.
+
+    Held-out files that nlpkit can download are ordinary ``files`` with ``held_out = true``.
+    """
 
     path: str
     split: str
@@ -67,7 +75,7 @@ class HeldOut:
 
 @dataclass(frozen=True)
 class Corpus:
-    """A known public corpus: descriptive metadata plus its files and held-out splits."""
+    """A known public corpus: descriptive metadata plus its files (held-out test files included)."""
 
     name: str
     description: str
@@ -87,8 +95,13 @@ class Corpus:
 
     @property
     def size(self) -> int:
-        """Total bytes of the files present in the manifest (held-out splits excluded)."""
+        """Total bytes of all files, held-out ones included: what ``nlpkit corpus download`` fetches."""
         return sum(f.size for f in self.files)
+
+    @property
+    def held_out_files(self) -> tuple[CorpusFile, ...]:
+        """The files kept back from the shared development corpora (downloadable all the same)."""
+        return tuple(f for f in self.files if f.held_out)
 
     @property
     def splits(self) -> list[str]:
@@ -98,8 +111,9 @@ class Corpus:
     def file(self, key: str) -> CorpusFile:
         """The file whose path is ``key``, or the only file of split ``key``.
 
-        Raises :class:`UsageError` for held-out splits, ambiguous splits and
-        unknown names, listing what the corpus does have.
+        Held-out files resolve like any other. Raises :class:`UsageError` for
+        splits without a URL (``HeldOut``), ambiguous splits and unknown names,
+        listing what the corpus does have.
         """
         for f in self.files:
             if f.path == key:
@@ -115,8 +129,8 @@ class Corpus:
         for h in self.held_out:
             if key in (h.path, h.split):
                 raise UsageError(
-                    f"'{self.name}/{h.path}' ({h.split}) is held out: it is not distributed with the shared corpora "
-                    f"and cannot be downloaded by nlpkit. Use one of: {', '.join(paths)}."
+                    f"'{self.name}/{h.path}' ({h.split}) is held out and the manifest has no URL for it, so nlpkit "
+                    f"cannot download it. Use one of: {', '.join(paths)}."
                 )
         hint = did_you_mean(key, [*paths, *self.splits])
         raise UsageError(f"Corpus '{self.name}' has no file or split '{key}'.{hint} Files: {', '.join(paths)}.")
@@ -234,7 +248,10 @@ def _corpus(path: Path, name: str, table: Any) -> Corpus:
     entries = tuple(_file(path, f"corpora.{name}.files[{i}]", t) for i, t in enumerate(files))
     if len({f.path for f in entries}) != len(entries):
         check.fail("two files have the same path")
-    held = tuple(_held_out(path, f"corpora.{name}.held_out[{i}]", t) for i, t in enumerate(check.get("held_out", list)))
+    held = tuple(
+        _held_out(path, f"corpora.{name}.held_out[{i}]", t, entries)
+        for i, t in enumerate(check.get("held_out", list, required=False) or ())
+    )
     return Corpus(
         name=name, files=entries, held_out=held, notes=check.get("notes", str, required=False) or "",
         tag_scheme=check.get("tag_scheme", str, required=False),
@@ -265,12 +282,17 @@ def _file(path: Path, where: str, table: Any) -> CorpusFile:
         description=check.get("description", str, required=False) or "",
         source_size=check.get("source_size", int, required=False),
         source_git_blob=check.get("source_git_blob", str, required=False, pattern=_GIT_BLOB),
+        held_out=check.get("held_out", bool, required=False) or False,
     )
 
 
-def _held_out(path: Path, where: str, table: Any) -> HeldOut:
+def _held_out(path: Path, where: str, table: Any, files: tuple[CorpusFile, ...]) -> HeldOut:
+    """One entry of the optional ``held_out = [...]`` list: a split nlpkit has no URL for."""
     check = _Checker(path, where, table)
     split = check.get("split", str)
     if split not in SPLITS:
         check.fail(f"split '{split}' is not one of {', '.join(SPLITS)}")
-    return HeldOut(check.get("path", str), split, check.get("note", str, required=False) or "")
+    rel = check.get("path", str)
+    if rel in {f.path for f in files}:
+        check.fail(f"'{rel}' is also in 'files': mark that file 'held_out = true' and drop this entry")
+    return HeldOut(rel, split, check.get("note", str, required=False) or "")

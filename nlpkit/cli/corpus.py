@@ -29,13 +29,15 @@ def corpus(ctx: click.Context, manifest_path: Path | None) -> None:
     """Known public corpora: list them, show details, verify checksums, download.
 
     Corpora are looked up in $NLPKIT_CORPORA if set, else ../shared/corpora (from the current
-    directory and beside the nlpkit checkout) and the download cache.
+    directory and beside the nlpkit checkout) and the download cache. Held-out test files are
+    not in the shared development copy; 'download' fetches them with the rest.
 
     \b
     Examples:
       nlpkit corpus list
       nlpkit corpus info conll2003
       nlpkit corpus verify conll2003 wnut17
+      nlpkit corpus download conll2003        # train, dev and the held-out test
       nlpkit corpus download sst2 --dir ~/corpora
     """
     ctx.obj = manifest_path
@@ -68,9 +70,31 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 
 
 def _status(checks: list[FileCheck]) -> str:
-    """``present`` (all files with the right size), ``missing``, or ``partial (k/n)``."""
-    ok = sum(c.ok for c in checks)
-    return "present" if ok == len(checks) else "missing" if ok == 0 else f"partial ({ok}/{len(checks)})"
+    """``present``, ``missing`` or ``partial (k/n)`` by the files that are not held out, since the
+    shared development copy never has those; held-out files not in order are named in brackets,
+    e.g. ``present (test not downloaded)``. A corpus of held-out files only is judged on them."""
+    core = [c for c in checks if not c.file.held_out]
+    counted = core or checks
+    ok = sum(c.ok for c in counted)
+    if ok == 0:
+        return "missing"
+    notes = [] if ok == len(counted) else [f"{ok}/{len(counted)}"]
+    if core:
+        notes += _held_out_notes([c for c in checks if c.file.held_out])
+    return ("present" if ok == len(counted) else "partial") + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _held_out_notes(held: list[FileCheck]) -> list[str]:
+    """``test not downloaded``, ``test.txt damaged``: the held-out files that are not in order."""
+    absent = [_held_out_label(c, held) for c in held if c.not_downloaded]
+    damaged = [_held_out_label(c, held) for c in held if not c.ok and not c.not_downloaded]
+    return ([f"{', '.join(absent)} not downloaded"] if absent else []) + [f"{d} damaged" for d in damaged]
+
+
+def _held_out_label(check: FileCheck, held: list[FileCheck]) -> str:
+    """The file's split (``test``), or its path when several held-out files share that split."""
+    alone = sum(h.file.split == check.file.split for h in held) == 1
+    return check.file.split if alone else check.file.path
 
 
 def _location(checks: list[FileCheck]) -> str | None:
@@ -112,12 +136,20 @@ def info(ctx: click.Context, name: str, as_json: bool) -> None:
     click.echo("files:")
     for check in checks:
         f = check.file
-        state = ("present" if check.ok else check.status) + (f" [{f.format}]" if f.format else "")
-        click.echo(f"  {f.path:<24} {f.split:<6} {_size(f.size):>8}  {state}  {f.description}")
+        click.echo(f"  {f.path:<24} {f.split:<6} {_size(f.size):>8}  {_file_state(check)}  {f.description}")
         click.echo(f"    {f.url}" + (f"  (transform: {f.transform['kind']})" if f.transform else ""))
-    click.echo("held out:" + ("" if c.held_out else " none"))
-    for h in c.held_out:
-        click.echo(f"  {h.path:<24} {h.split:<6} {h.note}")
+    if c.held_out_files:
+        click.echo(f"[held out]: kept out of the shared development corpora for final scoring; "
+                   f"'nlpkit corpus download {c.name}' fetches {'it' if len(c.held_out_files) == 1 else 'them'}.")
+    for h in c.held_out:  # splits the manifest has no URL for
+        click.echo(f"not downloadable: {h.path} ({h.split}) {h.note}".rstrip())
+
+
+def _file_state(check: FileCheck) -> str:
+    """``present``, ``missing``, ``not downloaded [held out]``, ``wrong-size``...; plus the file's own format."""
+    f = check.file
+    state = "present" if check.ok else "not downloaded" if check.not_downloaded else check.status
+    return state + (" [held out]" if f.held_out else "") + (f" [{f.format}]" if f.format else "")
 
 
 @corpus.command()
@@ -128,6 +160,8 @@ def verify(ctx: click.Context, names: tuple[str, ...], root: Path | None) -> Non
     """Check the size and sha256 of every file of the NAMEd corpora (default: all found).
 
     Prints one line per file and exits non-zero if a file is missing or differs.
+    A held-out test file that was never downloaded is reported, not failed (the
+    shared development copy has none); one that is there but differs fails.
     Without NAMEs, corpora with no file present are skipped.
     """
     from nlpkit_corpora import check_corpus, search_roots
@@ -147,9 +181,12 @@ def verify(ctx: click.Context, names: tuple[str, ...], root: Path | None) -> Non
 
 
 def _verify_line(check: FileCheck) -> str:
+    """``ok``, ``skipped`` (a held-out file not downloaded) or the failure in capitals, with the reason."""
     label = f"{check.corpus}/{check.file.path}"
     if check.ok:
         return f"ok       {label}"
+    if check.not_downloaded:
+        return f"skipped  {label}: {check.describe()}"
     return f"{check.status.upper():<8} {label}: {check.describe()}"
 
 
@@ -161,17 +198,29 @@ def _verify_summary(checks: list[FileCheck], roots: list[Path], root: Path | Non
             f"No corpus files found in {where}. Run 'nlpkit corpus download NAME', or set NLPKIT_CORPORA "
             "(or pass --dir) to a folder that holds the corpora."
         )
-    bad = [c for c in checks if not c.ok]
+    option = f" --dir {root}" if root else ""
+    checked = [c for c in checks if not c.not_downloaded]
+    absent = _absent_note([c for c in checks if c.not_downloaded], option)
+    bad = [c for c in checked if not c.ok]
     if not bad:
-        click.echo(f"All {len(checks)} files ok.", err=True)
+        click.echo((f"All {len(checked)} files ok." if checked else "No file to check.") + absent, err=True)
         return
     missing = sum(c.status == "missing" for c in bad)
     failed = sorted({c.corpus for c in bad})
     raise InputError(
-        f"{len(bad)} of {len(checks)} corpus files failed verification ({missing} missing, "
+        f"{len(bad)} of {len(checked)} corpus files failed verification ({missing} missing, "
         f"{len(bad) - missing} damaged) in {where}. Fetch good copies with "
-        f"'nlpkit corpus download {' '.join(failed)}{f' --dir {root}' if root else ''}'."
+        f"'nlpkit corpus download {' '.join(failed)}{option}'.{absent}"
     )
+
+
+def _absent_note(absent: list[FileCheck], option: str) -> str:
+    """`` N held-out files not downloaded (...)``: said, not failed, since the development copy lacks them."""
+    if not absent:
+        return ""
+    names = " ".join(dict.fromkeys(c.corpus for c in absent))
+    count, them = (f"{len(absent)} held-out file", "it") if len(absent) == 1 else (f"{len(absent)} held-out files", "them")
+    return f" {count} not downloaded ('nlpkit corpus download {names}{option}' fetches {them})."
 
 
 @corpus.command()
@@ -184,8 +233,9 @@ def _verify_summary(checks: list[FileCheck], roots: list[Path], root: Path | Non
 def download(ctx: click.Context, names: tuple[str, ...], root: Path | None, force: bool, progress: bool | None) -> None:
     """Download corpus NAME (one or more) from the URLs in the manifest, checking sha256.
 
-    Each file goes to a temporary file first and is renamed into place only when
-    its size and sha256 match, so a failed download never leaves a bad file.
+    Every file is fetched, held-out test files included. Each goes to a temporary
+    file first and is renamed into place only when its size and sha256 match, so
+    a failed download never leaves a bad file.
     """
     from nlpkit_corpora import download_root, search_roots
     from nlpkit_corpora.fetch import download as fetch
@@ -196,7 +246,8 @@ def download(ctx: click.Context, names: tuple[str, ...], root: Path | None, forc
     show = progress if progress is not None else sys.stderr.isatty()
     for c in corpora:
         for item in fetch(c.name, dest, manifest=manifest, force=force, progress=show):
-            click.echo(f"{item.action:<10} {c.name}/{item.file.path} ({_size(item.file.size)})")
+            held = " [held out]" if item.file.held_out else ""
+            click.echo(f"{item.action:<10} {c.name}/{item.file.path} ({_size(item.file.size)}){held}")
         count = len(c.files)
         click.echo(f"{c.name}: {count} file{'s' if count != 1 else ''} in {dest / c.name}", err=True)
     if dest.resolve() not in [r.resolve() for r in search_roots()]:

@@ -38,17 +38,20 @@ held_out = []
 FILE = """
 [[corpora.tiny.files]]
 path = "{path}"
-split = "{split}"
+split = "{split}"{held_out}
 size = {size}
 sha256 = "{sha256}"
 url = "{url}"
 """
 
 
-def tiny_manifest(tmp_path: Path, files: dict[str, bytes], base_url: str | None = None, lie: bool = False) -> Manifest:
+def tiny_manifest(
+    tmp_path: Path, files: dict[str, bytes], base_url: str | None = None, lie: bool = False, held_out: str | None = None,
+) -> Manifest:
     """Write ``files`` under ``tmp_path/src`` and a manifest whose URLs point at them.
 
-    ``lie=True`` records a wrong sha256 for every file, as if the source had changed.
+    ``lie=True`` records a wrong sha256 for every file, as if the source had changed;
+    ``held_out`` names a file that becomes a held-out test file.
     """
     src = tmp_path / "src"
     src.mkdir(exist_ok=True)
@@ -57,7 +60,8 @@ def tiny_manifest(tmp_path: Path, files: dict[str, bytes], base_url: str | None 
         (src / name).write_bytes(data)
         digest = hashlib.sha256(data + b"x" if lie else data).hexdigest()
         url = f"{base_url}/{name}" if base_url else (src / name).as_uri()
-        text += FILE.format(path=name, split="train" if i == 0 else "dev", size=len(data), sha256=digest, url=url)
+        split, flag = ("test", "\nheld_out = true") if name == held_out else ("train" if i == 0 else "dev", "")
+        text += FILE.format(path=name, split=split, held_out=flag, size=len(data), sha256=digest, url=url)
     path = tmp_path / "manifest.toml"
     path.write_text(text, encoding="utf-8")
     return parse_manifest(path)
@@ -95,6 +99,23 @@ def test_download_from_file_urls(tmp_path: Path) -> None:
     assert leftovers(dest / "tiny") == ["dev.txt", "train.txt"]
     assert [f.action for f in download("tiny", dest, manifest=manifest)] == ["present", "present"]
     assert [f.action for f in download("tiny", dest, manifest=manifest, force=True)] == ["downloaded", "downloaded"]
+
+
+def test_download_fetches_held_out_files_too(tmp_path: Path) -> None:
+    """A held-out test file is fetched with the rest and must match its sha256 like any other."""
+    files = {"train.txt": b"EU B-ORG\n\n", "test.txt": b"Peter B-PER\n\n"}
+    manifest = tiny_manifest(tmp_path, files, held_out="test.txt")
+    assert manifest.get("tiny").file("test").held_out
+    dest = tmp_path / "corpora"
+    fetched = download("tiny", dest, manifest=manifest)
+    assert [(f.file.path, f.file.held_out, f.action) for f in fetched] == [
+        ("train.txt", False, "downloaded"), ("test.txt", True, "downloaded"),
+    ]
+    assert hashlib.sha256((dest / "tiny" / "test.txt").read_bytes()).hexdigest() == manifest.get("tiny").file("test").sha256
+    (tmp_path / "src" / "test.txt").write_bytes(b"Peter B-ORG\n\n")  # same size, other bytes: the source changed
+    with pytest.raises(InputError, match="Downloaded tiny/test.txt does not match the manifest"):
+        download("tiny", dest, manifest=manifest, force=True)
+    assert (dest / "tiny" / "test.txt").read_bytes() == b"Peter B-PER\n\n"  # the good copy stays
 
 
 def test_default_destination_is_the_cache(tmp_path: Path) -> None:
@@ -155,11 +176,13 @@ def test_offline_is_one_clear_line(tmp_path: Path) -> None:
     assert "\n" not in str(info.value)
 
 
-def real(name: str, **changes: Any) -> Manifest:
-    """The bundled manifest reduced to corpus ``name``, with ``changes`` applied to each file
-    (a callable value is called with the file, e.g. to point its URL at a local copy)."""
+def real(name: str, held_out: bool = False, **changes: Any) -> Manifest:
+    """The bundled manifest reduced to corpus ``name``, without its held-out files unless ``held_out``
+    (the shared copy has none to serve), with ``changes`` applied to each file (a callable value is
+    called with the file, e.g. to point its URL at a local copy)."""
     corpus = load_manifest().get(name)
-    files = tuple(replace(f, **{k: v(f) if callable(v) else v for k, v in changes.items()}) for f in corpus.files)
+    kept = (f for f in corpus.files if held_out or not f.held_out)
+    files = tuple(replace(f, **{k: v(f) if callable(v) else v for k, v in changes.items()}) for f in kept)
     return Manifest(Path("test"), {name: replace(corpus, files=files)})
 
 
@@ -171,7 +194,7 @@ def test_sst2_is_rebuilt_exactly_from_its_source(shared: Path, tmp_path: Path) -
     """The upstream files are rebuilt from the shared ones (TAB back to space); download must
     pass the source git-blob check, redo the transform and match the real sha256."""
     manifest = real("sst2", url=lambda f: (tmp_path / upstream_name(f)).as_uri())
-    for f in load_manifest().get("sst2").files:
+    for f in real("sst2").get("sst2").files:
         lines = (shared / "sst2" / f.path).read_bytes().splitlines(keepends=True)
         (tmp_path / upstream_name(f)).write_bytes(b"".join(line.replace(b"\t", b" ", 1) for line in lines))
     fetched = download("sst2", tmp_path / "corpora", manifest=manifest)
@@ -194,7 +217,8 @@ def test_a_changed_transform_source_is_refused(tmp_path: Path) -> None:
 
 def test_chnsenticorp_split_recipe_reproduces_the_shared_files(shared: Path, tmp_path: Path) -> None:
     """Put the shared train/dev rows back where the seeded shuffle took them from (test rows are
-    stand-ins), then let download split the CSV again: train and dev must come out byte-identical."""
+    stand-ins), then let download split the CSV again: train and dev must come out byte-identical,
+    and the held-out test entry must pick the stand-ins at the last 778 shuffled indices."""
     train, dev = ((shared / "chnsenticorp" / n).read_text(encoding="utf-8").splitlines() for n in ("train.tsv", "dev.tsv"))
     order = list(range(7766))
     random.Random(42).shuffle(order)
@@ -204,10 +228,19 @@ def test_chnsenticorp_split_recipe_reproduces_the_shared_files(shared: Path, tmp
     source = tmp_path / "ChnSentiCorp_htl_all.csv"
     with open(source, "w", encoding="utf-8-sig", newline="") as stream:
         csv.writer(stream).writerows([["label", "review"], *rows])
-    manifest = real("chnsenticorp", url=source.as_uri(), source_size=None, source_git_blob=None)
+    stand_ins = "".join(f"1\tstand-in {i}\n" for i in order[len(train) + len(dev):]).encode()
+    assert stand_ins.count(b"\n") == 778
+    test_checks = {"size": len(stand_ins), "sha256": hashlib.sha256(stand_ins).hexdigest()}
+    manifest = real(
+        "chnsenticorp", held_out=True, url=source.as_uri(), source_size=None, source_git_blob=None,
+        size=lambda f: test_checks["size"] if f.held_out else f.size,
+        sha256=lambda f: test_checks["sha256"] if f.held_out else f.sha256,
+    )
     fetched = download("chnsenticorp", tmp_path / "corpora", manifest=manifest)
-    assert [f.action for f in fetched] == ["downloaded", "downloaded"]
-    assert leftovers(tmp_path / "corpora") == ["chnsenticorp", "chnsenticorp/dev.tsv", "chnsenticorp/train.tsv"]
+    assert [(f.file.split, f.action) for f in fetched] == [("train", "downloaded"), ("dev", "downloaded"), ("test", "downloaded")]
+    assert leftovers(tmp_path / "corpora") == [
+        "chnsenticorp", "chnsenticorp/dev.tsv", "chnsenticorp/test.tsv", "chnsenticorp/train.tsv",
+    ]
 
 
 def test_real_names_corpus_downloads_from_a_mirror(shared: Path, tmp_path: Path) -> None:

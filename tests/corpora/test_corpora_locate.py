@@ -58,9 +58,12 @@ def test_corpus_path_verifies_a_real_file(shared: Path, monkeypatch: pytest.Monk
 
 
 def test_every_real_file_matches_the_manifest(shared: Path) -> None:
+    """Every development file is there and intact; held-out files, when a copy has them, are intact too."""
     checks = [c for corpus in MANIFEST.corpora.values() for c in check_corpus(corpus, [shared])]
-    assert [c.describe() for c in checks if not c.ok] == []
-    assert len(checks) == 35
+    development = [c for c in checks if not c.file.held_out]
+    assert [c.describe() for c in development if not c.ok] == []
+    assert len(development) == 39
+    assert [c.describe() for c in checks if c.file.held_out and not (c.ok or c.not_downloaded)] == []
 
 
 def test_one_changed_byte_is_caught(shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,8 +100,30 @@ def test_a_missing_file_says_where_it_looked_and_what_to_do(tmp_path: Path, monk
 def test_bad_names_are_usage_errors() -> None:
     with pytest.raises(UsageError, match="Unknown corpus"):
         corpus_path("conll", "train")
-    with pytest.raises(UsageError, match="held out"):
-        corpus_path("sst2", "test.tsv")
+    with pytest.raises(UsageError, match="has no file or split 'tset'"):
+        corpus_path("sst2", "tset")
+
+
+def test_a_held_out_file_not_downloaded_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NLPKIT_CORPORA", str(tmp_path))
+    message = f"Corpus file sst2/test.tsv not found; looked in {tmp_path}. Run 'nlpkit corpus download sst2'"
+    with pytest.raises(InputError, match=re.escape(message)):
+        corpus_path("sst2", "test")
+    (check,) = [c for c in check_corpus(MANIFEST.get("sst2")) if c.file.held_out]
+    assert (check.status, check.not_downloaded) == ("missing", True)
+    assert check.describe() == "not downloaded (held out; 'nlpkit corpus download sst2' fetches it)"
+
+
+def test_a_present_held_out_file_is_checked_like_any_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in with the real size but other bytes: found, so not "not downloaded", and damaged."""
+    entry = MANIFEST.get("sst2").file("test")
+    (tmp_path / "sst2").mkdir()
+    (tmp_path / "sst2" / "test.tsv").write_bytes(b"0" * entry.size)
+    monkeypatch.setenv("NLPKIT_CORPORA", str(tmp_path))
+    (check,) = [c for c in check_corpus(MANIFEST.get("sst2")) if c.file.held_out]
+    assert (check.status, check.not_downloaded) == ("wrong-sha256", False)
+    with pytest.raises(InputError, match="sst2/test.tsv is damaged: .* has sha256"):
+        corpus_path("sst2", "test")
 
 
 def test_hash_cache_notices_a_rewrite(tmp_path: Path) -> None:
