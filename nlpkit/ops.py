@@ -412,7 +412,8 @@ def run_packed(rnn: torch.nn.Module, vectors: torch.Tensor, lengths: torch.Tenso
     cpu_lengths = lengths.cpu()  # shape: [B]; packing wants them on the CPU
     if bool((cpu_lengths == total).all()):
         return rnn(vectors)[0]  # shape: [B, T, D*H]; no padding, nothing to pack
-    packed = pack_padded_sequence(vectors, cpu_lengths, batch_first=True, enforce_sorted=False)
+    longest_first = bool((cpu_lengths[:-1] >= cpu_lengths[1:]).all())  # as evaluation batches are
+    packed = pack_padded_sequence(vectors, cpu_lengths, batch_first=True, enforce_sorted=longest_first)
     states, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=total)
     return states  # shape: [B, T, D*H]
 

@@ -99,9 +99,9 @@ def test_bucketed_order_shuffles_the_batches() -> None:
     assert maxima != sorted(maxima)
 
 
-def test_sorted_order_batches_by_length_stably() -> None:
+def test_sorted_order_batches_by_length_longest_first_stably() -> None:
     lengths = [3, 1, 2, 1, 3]
-    assert sorted_order(lengths, 2) == [[1, 3], [2, 0], [4]]
+    assert sorted_order(lengths, 2) == [[0, 4], [2, 1], [3]]
     assert sorted_order([], 4) == []
 
 
@@ -110,7 +110,7 @@ def test_sorted_order_covers_every_index_once(batch_size: int) -> None:
     batches = sorted_order(LENGTHS, batch_size)
     flat = [i for b in batches for i in b]
     assert sorted(flat) == list(range(len(LENGTHS)))
-    assert [LENGTHS[i] for i in flat] == sorted(LENGTHS)
+    assert [LENGTHS[i] for i in flat] == sorted(LENGTHS, reverse=True)
 
 
 def test_features_are_padded_to_the_longest_list_with_zeros() -> None:

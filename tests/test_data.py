@@ -33,7 +33,7 @@ def test_sequence_data_without_targets() -> None:
 def test_sequence_data_orders() -> None:
     ids = [[1] * n for n in (5, 1, 3, 2, 4, 1, 6)]
     data = SequenceData(ids, None, pad_id=0)
-    assert data.eval_order(3) == [[1, 5, 3], [2, 4, 0], [6]]
+    assert data.eval_order(3) == [[6, 0, 4], [2, 3, 1], [5]]
     order = data.epoch_order(2, seed=0, epoch=1)
     assert sorted(i for b in order for i in b) == list(range(7))
     assert data.epoch_order(2, seed=0, epoch=1) == order

@@ -385,3 +385,19 @@ def test_constraint_errors() -> None:
     transitions, start, end = torch.zeros(3, 3), torch.zeros(3), torch.zeros(3)
     with pytest.raises(UsageError, match="do not match transitions"):
         ops.apply_constraints(transitions, start, end, *ops.allowed_transitions(["B", "I"], "BIO"))
+
+
+@pytest.mark.parametrize("lengths", [[5, 3, 3, 1], [1, 5, 3, 2], [4, 4, 4, 4]])
+def test_run_packed_reads_each_row_as_if_alone(lengths: list[int]) -> None:
+    """Longest-first batches (as evaluation builds them) skip packing's reordering; any
+    order gives each row the states it gets alone, and zeros past its length."""
+    from nlpkit.ops import run_packed
+
+    torch.manual_seed(0)
+    rnn = torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True)
+    vectors = torch.randn(len(lengths), max(lengths), 3)  # shape: [B, T, E]
+    states = run_packed(rnn, vectors, torch.tensor(lengths))  # shape: [B, T, 8]
+    for row, n in enumerate(lengths):
+        alone = rnn(vectors[row : row + 1, :n])[0][0]  # shape: [n, 8]
+        torch.testing.assert_close(states[row, :n], alone)
+        assert not states[row, n:].any()

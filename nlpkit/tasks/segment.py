@@ -13,10 +13,7 @@ from ..errors import InputError, UsageError
 from ..formats import format_tokens
 from ..metrics import accuracy, segmentation_scores
 from ..spans import (
-    Span,
     bmes_to_words,
-    tags_to_spans,
-    token_spans_to_char_spans,
     words_to_bmes,
 )
 from ..tokens import Tokens
@@ -129,18 +126,22 @@ class SegmentTask(TagTask):
 
 def word_tokens(tagged: Tagged) -> Tokens:
     """The words of a tagged text: runs of characters read from the BMES tags as
-    :func:`nlpkit.spans.bmes_to_words` reads them, also cut wherever the input had
+    :func:`nlpkit.spans.bmes_to_words` (and conlleval) read them, a word beginning at
+    every ``B`` or ``S`` and after every ``E`` or ``S``, also cut wherever the input had
     whitespace (a word never spans a space), with exact character offsets."""
-    tokens = tagged.tokens
-    pieces = [piece for span in tags_to_spans(tokens.tags or [], "BMES") for piece in _cut_at_gaps(span, tokens)]
-    offsets = token_spans_to_char_spans(pieces, list(zip(tokens.starts, tokens.ends)))
-    text = tagged.text
-    return Tokens(text, [text[s:e] for s, e in offsets], [s for s, _ in offsets], [e for _, e in offsets])
+    tokens, text = tagged.tokens, tagged.text
+    tags, starts, ends = tokens.tags or [], tokens.starts, tokens.ends
+    if not tags:
+        return Tokens(text, [], [], [])
+    cuts = [i for i in range(1, len(tags))
+            if tags[i] in _OPENS or tags[i - 1] in _CLOSES or ends[i - 1] != starts[i]]
+    firsts, lasts = [0, *cuts], [c - 1 for c in cuts] + [len(tags) - 1]
+    word_starts, word_ends = [starts[i] for i in firsts], [ends[i] for i in lasts]
+    return Tokens(text, [text[a:b] for a, b in zip(word_starts, word_ends)], word_starts, word_ends)
 
 
-def _cut_at_gaps(span: Span, tokens: Tokens) -> list[Span]:
-    starts = [span.start] + [i for i in range(span.start + 1, span.end) if tokens.ends[i - 1] != tokens.starts[i]]
-    return [Span("", a, b) for a, b in zip(starts, [*starts[1:], span.end])]
+#: BMES tags that open a word, and those after which the next character opens one.
+_OPENS, _CLOSES = frozenset(("B", "S")), frozenset(("E", "S"))
 
 
 def _gold_words(example: Example) -> list[str]:

@@ -27,6 +27,7 @@ END_BASE = START_BASE + LONGEST + 1
 #: How many distinct feature ids there are (the embedding's rows).
 NUM_IDS = END_BASE + LONGEST + 1
 B, M, E, S = 1, 2, 4, 8
+_WORD, _PREFIX = 1, 2
 #: The words kept per role set and token (the longest first).
 WORDS_PER_SET = 4
 
@@ -37,6 +38,10 @@ class Lexicon:
     def __init__(self, words: Iterable[str]) -> None:
         self.words = frozenset(w for w in words if w)
         self.prefixes = frozenset(w[:i] for w in self.words for i in range(1, len(w)))
+        #: text -> _WORD | _PREFIX bits: one lookup per step of the match loop.
+        self._table = dict.fromkeys(self.prefixes, _PREFIX)
+        for word in self.words:
+            self._table[word] = self._table.get(word, 0) | _WORD
 
     def __len__(self) -> int:
         return len(self.words)
@@ -62,23 +67,45 @@ class Lexicon:
     def spans(self, tokens: Sequence[str]) -> Iterator[tuple[int, int, str]]:
         """``(first, last, word)`` for every lexicon word the tokens spell (``last``
         inclusive), found by extending each start only while the text is a word prefix."""
-        for i in range(len(tokens)):
-            text = ""
-            for j in range(i, len(tokens)):
-                text += tokens[j]
-                if text in self.words:
+        table, n = self._table, len(tokens)
+        for i in range(n):
+            text, j = tokens[i], i
+            while True:
+                found = table.get(text, 0)
+                if found & _WORD:
                     yield i, j, text
-                if text not in self.prefixes:
+                j += 1
+                if j == n or not found & _PREFIX:
                     break
+                text += tokens[j]
 
     def features(self, tokens: Sequence[str]) -> list[list[int]]:
-        """Per token ``[role set id, longest-start id, longest-end id]``."""
-        n = len(tokens)
+        """Per token ``[role set id, longest-start id, longest-end id]``: the matching
+        loop of :meth:`spans` with the marking inlined, as it runs on every text predicted."""
+        table, n = self._table, len(tokens)
         roles, starts, ends = [0] * n, [0] * n, [0] * n
-        for i, j, _ in self.spans(tokens):
-            _mark(roles, starts, ends, i, j)
-        return [[ROLE_BASE + r, START_BASE + min(s, LONGEST), END_BASE + min(e, LONGEST)]
-                for r, s, e in zip(roles, starts, ends, strict=True)]
+        for i in range(n):
+            text, j = tokens[i], i
+            while True:
+                found = table.get(text, 0)
+                if found & _WORD:
+                    if i == j:
+                        roles[i] |= S
+                    else:
+                        roles[i] |= B
+                        roles[j] |= E
+                        for k in range(i + 1, j):
+                            roles[k] |= M
+                    length = j - i + 1  # the longest word starting here is found last
+                    starts[i] = length
+                    if length > ends[j]:
+                        ends[j] = length
+                j += 1
+                if j == n or not found & _PREFIX:
+                    break
+                text += tokens[j]
+        return [[ROLE_BASE + r, START_BASE + (s if s < LONGEST else LONGEST), END_BASE + (e if e < LONGEST else LONGEST)]
+                for r, s, e in zip(roles, starts, ends)]
 
 
     def word_sets(self, tokens: Sequence[str]) -> list[list[list[str]]]:
@@ -96,17 +123,3 @@ class Lexicon:
                 sets[k][1].append((length, word))
         return [[[w for _, w in sorted(found, key=lambda x: (-x[0], x[1]))[:WORDS_PER_SET]] for found in token]
                 for token in sets]
-
-
-def _mark(roles: list[int], starts: list[int], ends: list[int], i: int, j: int) -> None:
-    """Record the word spanning tokens ``i..j`` (inclusive)."""
-    length = j - i + 1
-    if i == j:
-        roles[i] |= S
-    else:
-        roles[i] |= B
-        roles[j] |= E
-        for k in range(i + 1, j):
-            roles[k] |= M
-    starts[i] = max(starts[i], length)
-    ends[j] = max(ends[j], length)

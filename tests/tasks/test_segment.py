@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlpkit.config import load_config
 from nlpkit.corpus import Example, read_corpus
@@ -16,7 +18,7 @@ from nlpkit.errors import InputError, UsageError
 from nlpkit.evaluation import evaluate
 from nlpkit.pipeline import load
 from nlpkit.registry import registry
-from nlpkit.spans import bmes_to_words
+from nlpkit.spans import bmes_to_words, tags_to_spans
 from nlpkit.splits import split_examples
 from nlpkit.tasks import task_class
 from nlpkit.tasks.segment import SegmentResult, SegmentTask, word_tokens
@@ -115,6 +117,27 @@ def test_words_follow_the_tags_and_never_span_whitespace() -> None:
     assert across.texts == ["北", "京"] and across.starts == [0, 2]
     lenient = word_tokens(tagged("北京大学", ["M", "E", "E", "S"]))  # read as bmes_to_words reads them
     assert lenient.texts == bmes_to_words("北京大学", ["M", "E", "E", "S"]) == ["北京", "大", "学"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("BMES"), st.booleans()), max_size=12))
+def test_words_are_the_chunks_conlleval_reads_cut_at_gaps(tags_and_gaps) -> None:
+    """The one-pass reading equals the general one: conlleval's chunks of the BMES
+    tags (any sequence, ill-formed ones too), each cut where the input has a space."""
+    text = "".join("字" + (" " if gap else "") for _, gap in tags_and_gaps)
+    tags = [tag for tag, _ in tags_and_gaps]
+    words = word_tokens(tagged(text, tags))
+    tokens = chars()(text)
+    expected = []
+    for span in tags_to_spans(tags, "BMES"):
+        first = span.start
+        for i in range(span.start + 1, span.end):
+            if tokens.ends[i - 1] != tokens.starts[i]:
+                expected.append((tokens.starts[first], tokens.ends[i - 1]))
+                first = i
+        expected.append((tokens.starts[first], tokens.ends[span.end - 1]))
+    assert list(zip(words.starts, words.ends)) == expected
+    assert words.texts == [text[a:b] for a, b in expected]
 
 
 def test_result_formats() -> None:
