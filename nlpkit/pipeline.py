@@ -122,7 +122,7 @@ class Pipeline:
         from .integrity import verify
         from .pretrained import locate
 
-        root = _pipeline_root(locate(path))
+        root = pipeline_root(locate(path))
         spec = _read_json(root / "pipeline.json")
         if spec.get("format_version", 0) > FORMAT_VERSION:
             raise UsageError(
@@ -184,7 +184,7 @@ def _bundle_one(path: str, folder: Path, prefix: str) -> str:
         return path  # a pretrained pipeline, found by name wherever it is installed
     source = Path(path).expanduser()
     if source.is_dir():
-        source = _pipeline_root(source)
+        source = pipeline_root(source)
     copy = Path("files") / f"{prefix}-{Path(path).name}"
     (folder / "files").mkdir(parents=True, exist_ok=True)
     if source.is_dir():
@@ -252,7 +252,8 @@ def _provenance(kind: str, name: str) -> dict:
     return {"name": entry.name, "plugin": entry.plugin, "distribution": entry.distribution, "version": entry.version}
 
 
-def _pipeline_root(path: Path) -> Path:
+def pipeline_root(path: Path) -> Path:
+    """The pipeline directory ``path`` is, or the ``model/`` of the training run it is."""
     if (path / "pipeline.json").is_file():
         return path
     if (path / "model" / "pipeline.json").is_file():

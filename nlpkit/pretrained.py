@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, NlpkitError, UnknownComponentError, UsageError
-from .plugins import PluginInfo, PluginLoadWarning, describe, on_change, plugin_infos, plugin_manager, record_error
+from .plugins import (
+    PluginInfo,
+    PluginLoadWarning,
+    describe,
+    on_change,
+    plugin_infos,
+    plugin_manager,
+    record_error,
+)
 
 #: The file of a pretrained pipeline's directory that holds its card.
 CARD_FILE = "card.json"
@@ -77,6 +85,48 @@ def read_card(path: str | os.PathLike) -> dict[str, Any]:
     if missing:
         raise InputError(f"the card lacks {', '.join(missing)}", str(folder / CARD_FILE))
     return {"path": folder, **{k: card[k] for k in CARD_FIELDS if k in card}}
+
+
+def package(source: str | os.PathLike, target: str | os.PathLike, card: Mapping[str, Any]) -> Path:
+    """Ship the pipeline in ``source`` (a directory ``Pipeline.to_disk`` wrote, or a training
+    run holding ``model/``) as ``target``: a copy with ``card`` as its ``card.json`` and the
+    sha256 of every file recorded, replacing an old ``target`` only when complete. ``card``
+    needs the registration fields ``name``, ``task``, ``language`` and ``description``."""
+    import shutil
+
+    from .integrity import seal
+    from .io import atomic_dir
+    from .pipeline import pipeline_root
+
+    missing = [k for k in ("name", "task", "language", "description") if k not in card]
+    if missing:
+        raise UsageError(f"A pipeline card needs {', '.join(missing)}.")
+    root = pipeline_root(Path(source))
+    with atomic_dir(target) as tmp:
+        shutil.copytree(root, tmp, dirs_exist_ok=True)
+        tmp.chmod(0o755)  # a temporary directory is private; a shipped one is read by everyone
+        _name_corpora_portably(tmp / "meta.json")
+        (tmp / CARD_FILE).write_text(json.dumps(dict(card), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        seal(tmp)
+    return Path(target)
+
+
+def _name_corpora_portably(meta_file: Path) -> None:
+    """Name the training corpora in ``meta.json`` as ``corpus:NAME/FILE`` (or ``sample:NAME``,
+    or the file name) rather than by where they lay on the machine that trained it."""
+    from nlpkit_corpora import portable_name
+
+    if not meta_file.is_file():
+        return
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    given = meta.get("config", {}).get("corpus", {})
+    for split in ("train", "dev", "test"):
+        if isinstance(given.get(split), str):
+            given[split] = portable_name(given[split])
+    for record in meta.get("corpus", {}).values():
+        if isinstance(record, dict) and isinstance(record.get("path"), str):
+            record["path"] = portable_name(record["path"])
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 class Catalog:
@@ -199,7 +249,7 @@ def _pipelines_of(impl, info: PluginInfo) -> list[PretrainedPipeline]:  # type: 
 
     try:
         impl.function(**{arg: register for arg in impl.argnames})
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the rest
         error = f"register_pipelines failed: {type(exc).__name__}: {exc}"
         record_error(info.name, error)
         warnings.warn(f"nlpkit skipped the pipelines of plugin {describe(info)}: {error}", PluginLoadWarning,

@@ -271,8 +271,8 @@ def test_a_truncated_or_missing_file_is_an_error_naming_it(segmenter, tmp_path) 
         nlpkit.load(copy, device="cpu")
 
 
-def test_float16_weights_load_into_the_float32_model(segmenter, tmp_path) -> None:
-    from nlpkit.compaction import to_float16
+def test_compact_float16_weights_load_into_the_float32_model(segmenter, tmp_path) -> None:
+    from nlpkit.compaction import compact
 
     copy = tmp_path / "p"
     shutil.copytree(segmenter, copy)

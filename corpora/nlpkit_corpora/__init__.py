@@ -67,6 +67,22 @@ def sample_path(name: str) -> Path:
     return files[name]
 
 
+def portable_name(path: str | Path) -> str:
+    """How a corpus file is named where its machine's folders mean nothing (a shipped
+    pipeline's meta.json): ``corpus:NAME/FILE`` for a file of a known corpus folder,
+    ``sample:NAME`` for a bundled sample, else the file's name alone."""
+    from .locate import search_roots
+
+    path = Path(path).resolve()
+    for name, sample in _sample_files().items():
+        if sample.resolve() == path:
+            return f"sample:{name}"
+    for root in search_roots():
+        if path.is_relative_to(root.resolve()):
+            return "corpus:" + path.relative_to(root.resolve()).as_posix()
+    return path.name
+
+
 def _sample_files() -> dict[str, Path]:
     folder = resources.files(__name__) / "samples"
     return {p.name.rsplit(".", 1)[0]: Path(str(p)) for p in folder.iterdir() if p.name.endswith((".txt", ".tsv"))}

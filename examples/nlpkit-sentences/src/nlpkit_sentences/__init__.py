@@ -2,7 +2,8 @@
 
 A worked example of a third-party nlpkit plugin. The distribution lists this
 module under the ``nlpkit`` entry-point group (see pyproject.toml); nlpkit
-imports it and calls :func:`register_tokenizers`. Then::
+imports it and calls :func:`register_tokenizers` and :func:`register_pipelines`
+(a pretrained pipeline shipped as package data, ``example-surnames``). Then::
 
     $ nlpkit tokenize -t sentence "我来到北京。你呢？Fine, thanks. Bye!"
     我来到北京。 你呢？ Fine, thanks. Bye!
@@ -18,8 +19,11 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from importlib.resources import files
+
 from nlpkit import Tokenizer, Tokens, hookimpl
 from nlpkit.errors import OptionError
+from nlpkit.pretrained import read_card
 
 __version__ = "0.1.0"
 
@@ -129,3 +133,9 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 @hookimpl
 def register_tokenizers(register):  # type: ignore[no-untyped-def]
     register(SentenceTokenizer, aliases=("sentences",))
+
+
+@hookimpl
+def register_pipelines(register):  # type: ignore[no-untyped-def]
+    """``example-surnames``: the pipeline build_pipeline.py wrote, registered from its card."""
+    register(**read_card(files(__package__) / "pipelines" / "surnames"))

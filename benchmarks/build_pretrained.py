@@ -1,0 +1,236 @@
+#!/usr/bin/env python
+"""Build the pretrained pipelines nlpkit ships, from the corpora, as configs/pretrained.toml
+lists them: train each config (or take a finished run with --from), score it on dev at full
+precision, store its model at half width (float16 weights, float32 HMM tables) where the dev
+score moves by less than 0.001, write
+its card (config, sha256 of the training files, commit, dev scores, training time,
+hardware, licence), record the sha256 of every file, and put it in
+plugins/nlpkit_pretrained/pipelines/NAME.
+
+    python benchmarks/build_pretrained.py                       # every pipeline
+    python benchmarks/build_pretrained.py zh-cws en-ner         # some
+    python benchmarks/build_pretrained.py zh-cws --from runs/zh-cws
+    python benchmarks/build_pretrained.py --vectors-only        # only the word vectors
+
+Training runs go to benchmarks/out/pretrained/ (git-ignored); --threads sets torch's CPU
+threads (default 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import _bench
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+RECIPES = _bench.REPO_ROOT / "configs" / "pretrained.toml"
+WORK = _bench.OUT_DIR / "pretrained"
+TARGET = _bench.REPO_ROOT / "plugins" / "nlpkit_pretrained" / "pipelines"
+#: The largest dev-score change a half-width model may cause for it to be shipped.
+TOLERANCE = 0.001
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="pipelines to build (default: all of configs/pretrained.toml)")
+    parser.add_argument("--from", dest="run", metavar="RUN", help="package this finished training run (one name)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    parser.add_argument("--vectors-only", action="store_true", help="only train the word vectors")
+    args = parser.parse_args()
+    recipes = tomllib.loads(RECIPES.read_text(encoding="utf-8"))
+    os.environ.setdefault("NLPKIT_CORPORA", str(_bench.corpora_dir()))
+    names = args.names or list(recipes["pipelines"])
+    unknown = [n for n in names if n not in recipes["pipelines"]]
+    if unknown:
+        sys.exit(f"not in {RECIPES.name}: {', '.join(unknown)}; known: {', '.join(recipes['pipelines'])}")
+    if args.run and len(names) != 1:
+        sys.exit("--from packages one run: name exactly one pipeline")
+    import torch
+
+    torch.set_num_threads(args.threads)
+    for name, spec in recipes.get("vectors", {}).items():
+        if args.vectors_only or any(_needs_vectors(recipes["pipelines"][n], name) for n in names):
+            build_vectors(name, spec)
+    if args.vectors_only:
+        return 0
+    for name in names:
+        build(name, recipes["pipelines"][name], Path(args.run) if args.run else None)
+    return 0
+
+
+# --------------------------------------------------------------------------- word vectors
+
+
+def vectors_path(name: str) -> Path:
+    return WORK / f"{name}-vectors.bin"
+
+
+def _needs_vectors(spec: dict, vectors: str) -> bool:
+    text = (_bench.REPO_ROOT / "configs" / spec["config"]).read_text(encoding="utf-8")
+    return vectors_path(vectors).relative_to(_bench.REPO_ROOT).as_posix() in text
+
+
+def build_vectors(name: str, spec: dict) -> None:
+    """Train the word vectors ``spec`` describes, unless they are already there."""
+    out = vectors_path(name)
+    if out.is_file():
+        print(f"vectors {name}: {out.relative_to(_bench.REPO_ROOT)} is there (delete it to train again)")
+        return
+    texts = WORK / f"{name}-texts.txt"
+    if not texts.is_file():
+        write_texts(spec["texts"], texts)
+    subprocess.run([sys.executable, "-m", "nlpkit", "word2vec", "train", str(texts), "-o", str(out),
+                    "--dim", str(spec["dim"]), "--min-count", str(spec["min_count"]), "--epochs", str(spec["epochs"]),
+                    "--mode", spec["mode"], "--workers", "2", "--seed", "1", "--no-progress"], check=True)
+
+
+def write_texts(kind: str, path: Path) -> None:
+    """The training text of the vectors: one sentence per line, tokens separated by spaces."""
+    if kind != "english":
+        sys.exit(f"unknown vectors texts {kind!r} (known: english)")
+    import bench_word2vec
+
+    import nlpkit
+    from nlpkit.io import atomic_write
+
+    tokenizer = nlpkit.get_tokenizer("spacy", lang="en")
+    raw = sorted((_bench.corpora_dir() / "english_raw").glob("*.txt"))
+    with atomic_write(path) as out:
+        for sentence in bench_word2vec.english_corpus(None):
+            out.write(" ".join(sentence) + "\n")
+        for file in raw:
+            lines = _bench.read_lines(file)
+            for tokens in tokenizer.pipe(lines, batch_size=1000):
+                if len(tokens):
+                    out.write(" ".join(t.lower() for t in tokens.texts) + "\n")
+    print(f"vectors texts: wrote {path.relative_to(_bench.REPO_ROOT)}")
+
+
+# --------------------------------------------------------------------------- pipelines
+
+
+def build(name: str, spec: dict, run: Path | None) -> None:
+    """Train (or take) the run, score and compact it, write its card, and ship it."""
+    from nlpkit.compaction import compact
+    from nlpkit.integrity import seal
+    from nlpkit.plugins import reset
+    from nlpkit.pretrained import package
+
+    config = _bench.REPO_ROOT / "configs" / spec["config"]
+    if run is None:
+        run = train(name, config)
+    stage = WORK / f"{name}.staging"
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(_model_dir(run), stage)
+    seal(stage)  # a run saved before checksums existed gets them here
+    metric, full = dev_score(stage, config)
+    shipped, half = full, False
+    if spec.get("compact"):
+        backup = stage.parent / f"{name}.full"
+        shutil.rmtree(backup, ignore_errors=True)
+        shutil.copytree(stage / "model", backup)
+        before, after = compact(stage)
+        shipped = dev_score(stage, config)[1]
+        half = abs(shipped - full) < TOLERANCE
+        print(f"{name}: half-width model {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB, dev {metric} "
+              f"{full:.4f} -> {shipped:.4f} ({'kept' if half else 'moved too much: full width kept'})")
+        if not half:
+            shutil.rmtree(stage / "model")
+            shutil.copytree(backup, stage / "model")
+            shipped = full
+        shutil.rmtree(backup)
+    meta = json.loads((stage / "meta.json").read_text(encoding="utf-8"))
+    target = package(stage, TARGET / name, card(stage, name, spec, meta, metric, full, shipped, half))
+    shutil.rmtree(stage)
+    check_no_local_paths(target)
+    reset()  # the next pipeline may use this one (zh-pos's tokenizer is zh-cws)
+    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    print(f"{name}: shipped in {target.relative_to(_bench.REPO_ROOT)} ({size / 1e6:.2f} MB), dev {metric} {shipped:.4f}")
+
+
+def train(name: str, config: Path) -> Path:
+    run = WORK / name
+    subprocess.run([sys.executable, "-m", "nlpkit", "train", str(config), "-o", str(run), "--overwrite",
+                    "--no-progress", "--device", "cpu"], check=True, cwd=_bench.REPO_ROOT)
+    return run
+
+
+def _model_dir(run: Path) -> Path:
+    return run / "model" if (run / "model" / "pipeline.json").is_file() else run
+
+
+def dev_score(folder: Path, config: Path) -> tuple[str, float]:
+    """The task's dev metric of the pipeline in ``folder`` on its config's dev file."""
+    import nlpkit
+    from nlpkit.config import load_config
+    from nlpkit.evaluation import evaluate
+
+    pipeline = nlpkit.load(folder, device="cpu")
+    dev = load_config(config)["corpus"]["dev"]
+    metric = pipeline.task.metric
+    return metric, float(evaluate(pipeline, dev)[metric])
+
+
+def card(stage: Path, name: str, spec: dict, meta: dict, metric: str, full: float, shipped: float,
+         half: bool) -> dict:
+    """What ``nlpkit models info NAME`` shows: the registration fields, then how it was made."""
+    from nlpkit_corpora import portable_name
+
+    pipeline = json.loads((stage / "pipeline.json").read_text(encoding="utf-8"))
+    corpus = {split: {**f, "path": portable_name(f["path"])} for split, f in meta.get("corpus", {}).items()}
+    dev_name = corpus.get("dev", {}).get("path", "dev").removeprefix("corpus:").split("/")[0]
+    return {
+        "name": name, "aliases": spec.get("aliases", []), "task": pipeline["task"]["name"],
+        "language": spec["language"], "description": spec["description"],
+        "scores": {f"{dev_name} dev {metric}": round(shipped, 4)},
+        "data": spec["data"], "licence": spec["licence"],
+        "config": f"configs/{spec['config']}",
+        "training_files": {split: {"corpus": f["path"], "sha256": f["sha256"]} for split, f in corpus.items()},
+        "dev": {"metric": metric, "full_precision": round(full, 4), "shipped": round(shipped, 4),
+                "weights": "half width (float16; float32 for count models)" if half else "as trained"},
+        "training": {"seconds": round(meta.get("training", {}).get("train_seconds", 0.0), 1),
+                     "epochs": meta.get("training", {}).get("epochs"), "device": meta.get("training", {}).get("device")},
+        "hardware": hardware(),
+        "commit": _git("describe", "--always", "--dirty", "--abbrev=12"),
+        "built": datetime.date.today().isoformat(),
+        "versions": meta.get("versions", {}),
+        "stages": {k: v["name"] for k, v in pipeline["stages"].items()},
+    }
+
+
+def hardware() -> dict:
+    import torch
+
+    return {"cpu": _bench._cpu_model(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "os": platform.system()}
+
+
+def check_no_local_paths(stage: Path) -> None:
+    """A shipped pipeline speaks of itself only: no path of the machine that built it."""
+    local = [str(_bench.REPO_ROOT), str(_bench.REPO_ROOT.parent), str(Path.home())]
+    for path in [*stage.rglob("*.json"), *stage.rglob("*.txt")]:
+        text = path.read_text(encoding="utf-8")
+        found = [p for p in local if p in text]
+        if found:
+            sys.exit(f"{path} holds a local path ({found[0]}); clean it before shipping")
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=_bench.REPO_ROOT, check=False)
+    return done.stdout.strip() or "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
