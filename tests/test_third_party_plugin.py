@@ -275,3 +275,25 @@ def test_a_misspelt_plugin_in_the_env_var_is_a_warning(site: Path) -> None:
     assert warnings_in(result.stderr) == [
         "Warning: NLPKIT_LOAD_PLUGINS names 'sentence', but no such nlpkit plugin is installed"
     ]
+
+
+# -- pretrained pipelines --------------------------------------------------------------
+
+
+def test_an_installed_package_ships_a_pipeline_by_name(site: Path) -> None:
+    """nlpkit-sentences registers example-surnames from its package data: listed by
+    ``nlpkit models`` under its distribution, and loaded by name."""
+    listed = run_nlpkit(site, "models", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [entry] = [p for p in json.loads(listed.stdout)["pipelines"] if p["name"] == "example-surnames"]
+    assert (entry["plugin"], entry["distribution"], entry["task"]) == ("sentences", "nlpkit-sentences", "classify")
+    predicted = run_nlpkit(site, "predict", "example-surnames", "Tanaka", "Rossi", "--device", "cpu")
+    assert predicted.returncode == 0, predicted.stderr
+    assert [line.split("\t")[0] for line in predicted.stdout.splitlines()] == ["Japanese", "Italian"]
+    assert "example-surnames" in plugin_rows(site)["sentences"]["components"]["pipelines"]
+
+
+def test_a_disabled_package_takes_its_pipelines_away(site: Path) -> None:
+    result = run_nlpkit(site, "predict", "example-surnames", "Tanaka", env={"NLPKIT_DISABLE_PLUGINS": "sentences"})
+    assert result.returncode == 2
+    assert "Unknown pipeline 'example-surnames'" in result.stderr and "nlpkit models" in result.stderr
