@@ -72,9 +72,20 @@ def _features(rows: Sequence[Sequence[Sequence[int]]], width: int) -> torch.Tens
     depth = max((len(values) for row in rows for values in row), default=0) or 1
     out = np.zeros((len(rows), width, depth), dtype=np.int64)  # shape: [B, T, L]
     for b, row in enumerate(rows):
+        block = _block(row)  # shape: [n, l] when every token has l ids (bigrams, lexicon)
+        if block is not None:
+            out[b, : block.shape[0], : block.shape[1]] = block
+            continue
         for t, values in enumerate(row):
             out[b, t, : len(values)] = values
     return torch.from_numpy(out)
+
+
+def _block(row: Sequence[Sequence[int]]) -> np.ndarray | None:
+    """One sequence's per-token ids as one 2-D array when all have the same width."""
+    if not row or len({len(values) for values in row}) != 1:
+        return None
+    return np.asarray(row, dtype=np.int64)
 
 
 def _labels(labels: Sequence | None, width: int) -> torch.Tensor | None:

@@ -38,6 +38,11 @@ class CountModel(Component):
     def predict(self, tokens: list[list[str]]) -> tuple[list[list[int]], list[list[float]]]:
         """Tag ids for each sentence and, per token, a confidence in ``[0, 1]`` for the chosen tag."""
 
+    def decode(self, tokens: list[list[str]]) -> list[list[int]]:
+        """Tag ids for each sentence, where no confidence is wanted (word segmentation);
+        override where that is cheaper than :meth:`predict`."""
+        return self.predict(tokens)[0]
+
     @abstractmethod
     def to_disk(self, path: Path) -> None:
         """Write what :meth:`fit` learnt into the directory ``path`` (no pickle)."""

@@ -111,7 +111,8 @@ class SegmentTask(TagTask):
         }
 
     def predict(self, pipeline, texts: list[str], batch_size: int = 64) -> list[SegmentResult]:  # type: ignore[no-untyped-def]
-        return [SegmentResult(t.text, word_tokens(t), t.tokens) for t in self.tag(pipeline, texts, batch_size)]
+        tagged = self.tag(pipeline, texts, batch_size, confidence=False)  # words carry no scores
+        return [SegmentResult(t.text, word_tokens(t), t.tokens) for t in tagged]
 
     def to_disk(self, path: Path) -> None:
         if self.words:

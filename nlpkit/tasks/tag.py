@@ -153,15 +153,18 @@ class TagTask(Task):
     def predict(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64) -> list[TagResult]:
         return [TagResult(t.text, t.tokens) for t in self.tag(pipeline, texts, batch_size)]
 
-    def tag(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64) -> list[Tagged]:
-        """Tokenize ``texts`` and tag their tokens, in input order."""
+    def tag(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64, confidence: bool = True) -> list[Tagged]:
+        """Tokenize ``texts`` and tag their tokens, in input order; without ``confidence``
+        the per-token confidences are left empty and not computed."""
         tokenized = [pipeline.tokenizer(t) for t in texts]
         nonempty = [i for i, t in enumerate(tokenized) if len(t)]
-        if is_count_model(pipeline.model):
-            paths, confidence = pipeline.model.predict([tokenized[i].texts for i in nonempty])
-            found = dict(zip(nonempty, zip(paths, confidence)))
+        sentences = [tokenized[i].texts for i in nonempty]
+        if is_count_model(pipeline.model) and confidence:
+            found = dict(zip(nonempty, zip(*pipeline.model.predict(sentences))))
+        elif is_count_model(pipeline.model):
+            found = {i: (path, []) for i, path in zip(nonempty, pipeline.model.decode(sentences))}
         else:
-            found = dict(zip(nonempty, _run_tagger(pipeline, [tokenized[i].texts for i in nonempty], batch_size)))
+            found = dict(zip(nonempty, _run_tagger(pipeline, sentences, batch_size, confidence)))
         results = []
         for i, (text, tokens) in enumerate(zip(texts, tokenized)):
             ids, confidence = found.get(i, ([], []))
@@ -170,15 +173,18 @@ class TagTask(Task):
         return results
 
 
-def _run_tagger(pipeline: Pipeline, tokens: list[list[str]], batch_size: int) -> list[tuple[list[int], list[float]]]:
-    """Per sentence, the decoded tag ids and each chosen tag's probability, in input order."""
+def _run_tagger(pipeline: Pipeline, tokens: list[list[str]], batch_size: int,
+                confidence: bool = True) -> list[tuple[list[int], list[float]]]:
+    """Per sentence, the decoded tag ids and each chosen tag's probability (empty without
+    ``confidence``), in input order."""
     from ..data import SequenceData
 
     data = SequenceData.encode(pipeline.encoder, tokens)
     chunks = []
     for indices, _, scores in run(pipeline.model, data, batch_size):
         ids = pipeline.decoder.decode(scores)
-        chunks.append((indices, list(zip(ids, chosen_probabilities(scores, ids)))))
+        probabilities = chosen_probabilities(scores, ids) if confidence else [[] for _ in ids]
+        chunks.append((indices, list(zip(ids, probabilities))))
     return restore_order(chunks, len(tokens))
 
 

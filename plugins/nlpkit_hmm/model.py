@@ -67,6 +67,12 @@ class HMMTagger(CountModel):
             raise UsageError("Model 'hmm' has not been fitted: train it (nlpkit train) or load a saved pipeline.")
         return self.hmm.decode_with_confidence(tokens)
 
+    def decode(self, tokens: list[list[str]]) -> list[list[int]]:
+        """The Viterbi paths alone: no forward-backward for confidences."""
+        if not self.fitted:
+            raise UsageError("Model 'hmm' has not been fitted: train it (nlpkit train) or load a saved pipeline.")
+        return self.hmm.decode(tokens)
+
     def to_disk(self, path: Path) -> None:
         from safetensors.numpy import save_file
 
