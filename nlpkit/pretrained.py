@@ -9,7 +9,7 @@ A plugin ships trained pipeline directories as package data and registers each o
     @hookimpl
     def register_pipelines(register):
         register("zh-cws", files(__package__) / "zh-cws", task="segment", language="zh",
-                 description="Chinese word segmentation (CTB6)", scores={"ctb6/dev f1": 0.966},
+                 description="Chinese word segmentation (CTB6)", scores={"ctb6 dev f1": 0.966},
                  data="ctb6 train", licence="LDC, research use")
 
 ``nlpkit.load("zh-cws")``, ``nlpkit predict zh-cws``, ``nlpkit tokenize -t zh-cws`` and a
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, NlpkitError, UnknownComponentError, UsageError
+from .errors import InputError, NlpkitError, UnknownComponentError, UsageError, did_you_mean
 from .plugins import (
     PluginInfo,
     PluginLoadWarning,
@@ -40,8 +40,10 @@ from .plugins import (
 
 #: The file of a pretrained pipeline's directory that holds its card.
 CARD_FILE = "card.json"
-#: The registration fields a card supplies (the rest of a card is shown, not registered).
+#: The registration fields a card supplies (the rest of a card is shown, not registered),
+#: and those every card must have.
 CARD_FIELDS = ("name", "aliases", "task", "language", "description", "scores", "data", "licence")
+REQUIRED = ("name", "task", "language", "description")
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def read_card(path: str | os.PathLike) -> dict[str, Any]:
     pipeline's facts, written when it was built."""
     folder = Path(str(path))
     card = _read_json(folder / CARD_FILE)
-    missing = [k for k in ("name", "task", "language", "description") if k not in card]
+    missing = [k for k in REQUIRED if k not in card]
     if missing:
         raise InputError(f"the card lacks {', '.join(missing)}", str(folder / CARD_FILE))
     return {"path": folder, **{k: card[k] for k in CARD_FIELDS if k in card}}
@@ -98,7 +100,7 @@ def package(source: str | os.PathLike, target: str | os.PathLike, card: Mapping[
     from .io import atomic_dir
     from .pipeline import pipeline_root
 
-    missing = [k for k in ("name", "task", "language", "description") if k not in card]
+    missing = [k for k in REQUIRED if k not in card]
     if missing:
         raise UsageError(f"A pipeline card needs {', '.join(missing)}.")
     root = pipeline_root(Path(source))
@@ -131,7 +133,7 @@ def _name_corpora_portably(meta_file: Path) -> None:
 
 class Catalog:
     """The registered pretrained pipelines, by name and alias; a name two plugins claim
-    is given to neither and reported naming both."""
+    stays with the first and is reported naming both."""
 
     def __init__(self) -> None:
         self._by_name: dict[str, PretrainedPipeline] = {}
@@ -171,9 +173,10 @@ class UnknownPipelineError(UnknownComponentError):
     """A string that is neither an installed pretrained pipeline's name nor a directory."""
 
     def _message(self) -> str:
-        return (super()._message().split(" Run ")[0]
-                + f" '{self.name}' is no directory either; a pipeline directory is given as a path "
-                  "(./NAME). Run 'nlpkit models' to list the pretrained pipelines.")
+        hint = did_you_mean(self.name, sorted({*self.known, *self.aliases}))
+        return (f"Unknown pipeline '{self.name}'.{hint} Installed pipelines: {', '.join(self.known) or 'none'}. "
+                f"'{self.name}' is no directory either (a folder is given as a path: ./{self.name}). "
+                "Run 'nlpkit models' to list the pretrained pipelines.")
 
 
 _catalog: Catalog | None = None

@@ -276,7 +276,7 @@ def test_compact_float16_weights_load_into_the_float32_model(segmenter, tmp_path
 
     copy = tmp_path / "p"
     shutil.copytree(segmenter, copy)
-    before, after = to_float16(copy)
+    before, after = compact(copy)
     assert after < 0.6 * before
     full, half = nlpkit.load(segmenter, device="cpu"), nlpkit.load(copy, device="cpu")
     assert next(half.model.parameters()).dtype == next(full.model.parameters()).dtype
