@@ -282,3 +282,35 @@ def test_compact_float16_weights_load_into_the_float32_model(segmenter, tmp_path
     assert next(half.model.parameters()).dtype == next(full.model.parameters()).dtype
     text = "朋友们明天参观人民公园。"
     assert half(text).words.texts == full(text).words.texts
+
+
+def test_compact_count_models_keep_their_options_exact(tmp_path, samples) -> None:
+    """An HMM's float64 tables become float32 (read back as float64); its options array,
+    checked against the config on load, stays exact."""
+    from safetensors.numpy import load_file
+
+    from nlpkit.compaction import compact
+
+    (tmp_path / "train.txt").write_text(samples.segmented(samples.cws_sentences(60, seed=3)), encoding="utf-8")
+    run = train_config(tmp_path, """
+        [task]
+        name = "segment"
+        [corpus]
+        train = "train.txt"
+        format = "segmented"
+        [tokenizer]
+        name = "char"
+        graphemes = false
+        [model]
+        name = "hmm"
+        smoothing = "add-k"
+        k = 0.1
+    """)
+    copy = tmp_path / "compact"
+    shutil.copytree(run / "model", copy)
+    before, after = compact(copy)
+    assert after < 0.75 * before
+    arrays = load_file(str(copy / "model" / "hmm.safetensors"))
+    assert arrays["emissions"].dtype.name == "float32" and arrays["options"].dtype.name == "float64"
+    text = "朋友们明天参观人民公园。我今天去北京。"
+    assert nlpkit.load(copy)(text).words.texts == nlpkit.load(run)(text).words.texts
