@@ -123,7 +123,6 @@ def write_texts(kind: str, path: Path) -> None:
 
 def build(name: str, spec: dict, run: Path | None) -> None:
     """Train (or take) the run, score and compact it, write its card, and ship it."""
-    from nlpkit.compaction import compact
     from nlpkit.integrity import seal
     from nlpkit.plugins import reset
     from nlpkit.pretrained import package
@@ -136,28 +135,63 @@ def build(name: str, spec: dict, run: Path | None) -> None:
     shutil.copytree(_model_dir(run), stage)
     seal(stage)  # a run saved before checksums existed gets them here
     metric, full = dev_score(stage, config)
-    shipped, half = full, False
+    steps: dict[str, str] = {}
+    shipped = full
+    if spec.get("prune_bigrams"):
+        shipped = try_step(stage, config, full, steps, "bigrams", lambda: prune(stage, config, spec["prune_bigrams"])) or shipped
     if spec.get("compact"):
-        backup = stage.parent / f"{name}.full"
-        shutil.rmtree(backup, ignore_errors=True)
-        shutil.copytree(stage / "model", backup)
-        before, after = compact(stage)
-        shipped = dev_score(stage, config)[1]
-        half = abs(shipped - full) < TOLERANCE
-        print(f"{name}: half-width model {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB, dev {metric} "
-              f"{full:.4f} -> {shipped:.4f} ({'kept' if half else 'moved too much: full width kept'})")
-        if not half:
-            shutil.rmtree(stage / "model")
-            shutil.copytree(backup, stage / "model")
-            shipped = full
-        shutil.rmtree(backup)
+        shipped = try_step(stage, config, full, steps, "weights", lambda: halve(stage)) or shipped
     meta = json.loads((stage / "meta.json").read_text(encoding="utf-8"))
-    target = package(stage, TARGET / name, card(stage, name, spec, meta, metric, full, shipped, half))
+    target = package(stage, TARGET / name, card(stage, name, spec, meta, metric, full, shipped, steps))
     shutil.rmtree(stage)
     check_no_local_paths(target)
     reset()  # the next pipeline may use this one (zh-pos's tokenizer is zh-cws)
     size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
     print(f"{name}: shipped in {target.relative_to(_bench.REPO_ROOT)} ({size / 1e6:.2f} MB), dev {metric} {shipped:.4f}")
+
+
+def try_step(stage: Path, config: Path, full: float, steps: dict[str, str], what: str, step) -> float | None:  # type: ignore[no-untyped-def]
+    """Apply one size-saving ``step`` to the staged pipeline and keep it only if the dev
+    score stays within TOLERANCE of the full-precision one; the score kept, or None."""
+    backup = stage.parent / f"{stage.name}.before-{what}"
+    shutil.rmtree(backup, ignore_errors=True)
+    shutil.copytree(stage, backup)
+    done = step()
+    metric, score = dev_score(stage, config)
+    kept = abs(score - full) < TOLERANCE
+    print(f"{stage.name}: {what}: {done}; dev {metric} {full:.4f} -> {score:.4f} "
+          f"({'kept' if kept else 'moved too much: undone'})")
+    if kept:
+        steps[what] = done
+        shutil.rmtree(backup)
+        return score
+    shutil.rmtree(stage)
+    backup.rename(stage)
+    return None
+
+
+def prune(stage: Path, config: Path, min_count: int) -> str:
+    """Drop the bigrams seen fewer than ``min_count`` times in the training text."""
+    from nlpkit_vocab.prune import prune_bigrams
+
+    import nlpkit
+    from nlpkit.config import load_config
+    from nlpkit.corpus import read_corpus
+
+    pipeline = nlpkit.load(stage, device="cpu")
+    corpus = load_config(config)["corpus"]
+    examples = read_corpus(corpus["train"], corpus["format"])
+    sequences = [s.tokens for s in pipeline.task.sentences(examples, pipeline.tokenizer)]
+    before, after = prune_bigrams(pipeline, sequences, min_count)
+    pipeline.to_disk(stage)
+    return f"bigram rows {before:,} -> {after:,} (those seen >= {min_count} times in training)"
+
+
+def halve(stage: Path) -> str:
+    from nlpkit.compaction import compact
+
+    before, after = compact(stage)
+    return f"model stored at half width (float16 weights; float32 count tables): {before / 1e6:.2f} -> {after / 1e6:.2f} MB"
 
 
 def train(name: str, config: Path) -> Path:
@@ -184,7 +218,7 @@ def dev_score(folder: Path, config: Path) -> tuple[str, float]:
 
 
 def card(stage: Path, name: str, spec: dict, meta: dict, metric: str, full: float, shipped: float,
-         half: bool) -> dict:
+         steps: dict[str, str]) -> dict:
     """What ``nlpkit models info NAME`` shows: the registration fields, then how it was made."""
     from nlpkit_corpora import portable_name
 
@@ -198,8 +232,8 @@ def card(stage: Path, name: str, spec: dict, meta: dict, metric: str, full: floa
         "data": spec["data"], "licence": spec["licence"],
         "config": f"configs/{spec['config']}",
         "training_files": {split: {"corpus": f["path"], "sha256": f["sha256"]} for split, f in corpus.items()},
-        "dev": {"metric": metric, "full_precision": round(full, 4), "shipped": round(shipped, 4),
-                "weights": "half width (float16; float32 for count models)" if half else "as trained"},
+        "dev": {"metric": metric, "full_precision": round(full, 4), "shipped": round(shipped, 4)},
+        "size_savings": steps or "none: stored as trained",
         "training": {"seconds": round(meta.get("training", {}).get("train_seconds", 0.0), 1),
                      "epochs": meta.get("training", {}).get("epochs"), "device": meta.get("training", {}).get("device")},
         "hardware": hardware(),

@@ -100,6 +100,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
         yield tmp
+        usual_permissions(tmp)
         if path.exists():
             os.replace(path, old)
         os.replace(tmp, path)
@@ -121,6 +122,19 @@ def _mode_for(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def usual_permissions(root: Path) -> None:
+    """Give ``root`` and everything under it the permissions a new file or folder gets
+    (0o666 / 0o777 minus the umask): temporary folders, and libraries such as safetensors,
+    create private ones, which a saved pipeline must not keep."""
+    umask = _umask()
+    for path in [root, *root.rglob("*")]:
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)

@@ -106,7 +106,6 @@ def package(source: str | os.PathLike, target: str | os.PathLike, card: Mapping[
     root = pipeline_root(Path(source))
     with atomic_dir(target) as tmp:
         shutil.copytree(root, tmp, dirs_exist_ok=True)
-        tmp.chmod(0o755)  # a temporary directory is private; a shipped one is read by everyone
         _name_corpora_portably(tmp / "meta.json")
         (tmp / CARD_FILE).write_text(json.dumps(dict(card), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         seal(tmp)

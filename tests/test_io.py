@@ -55,3 +55,22 @@ def test_atomic_write_gives_new_files_normal_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_atomic_dir_gives_the_new_folder_the_usual_permissions(tmp_path) -> None:
+    """mkdtemp makes a private folder, and safetensors private files: a saved pipeline
+    gets what any new folder and file get under the umask."""
+    import os
+
+    from nlpkit.io import atomic_dir
+
+    umask = os.umask(0)
+    os.umask(umask)
+    target = tmp_path / "saved"
+    with atomic_dir(target) as tmp:
+        (tmp / "sub").mkdir()
+        private = tmp / "sub" / "weights.bin"
+        private.write_bytes(b"x")
+        private.chmod(0o600)
+    assert target.stat().st_mode & 0o777 == 0o777 & ~umask
+    assert (target / "sub" / "weights.bin").stat().st_mode & 0o777 == 0o666 & ~umask

@@ -71,7 +71,7 @@ def test_zh_cws_segments_chinese(pipelines) -> None:  # type: ignore[no-untyped-
     cws = pipelines("zh-cws")
     assert cws("我们明天去北京参观故宫。").words.texts == ["我们", "明天", "去", "北京", "参观", "故宫", "。"]
     assert cws("他在银行工作了三年").words.texts == ["他", "在", "银行", "工作", "了", "三", "年"]
-    assert nlpkit.tokenize("老师 喜欢看书", tokenizer="zh-cws").texts == ["老师", "喜欢", "看", "书"]
+    assert nlpkit.tokenize("老师 喜欢学生。", tokenizer="zh-cws").texts == ["老师", "喜欢", "学生", "。"]
 
 
 def test_zh_cws_hmm_segments_without_importing_torch() -> None:
