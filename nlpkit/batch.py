@@ -69,7 +69,7 @@ def collate(
 def _features(rows: Sequence[Sequence[Sequence[int]]], width: int) -> torch.Tensor:
     import torch
 
-    depth = max((len(values) for row in rows for values in row), default=0) or 1
+    depth = max((_width(row) for row in rows), default=0) or 1
     out = np.zeros((len(rows), width, depth), dtype=np.int64)  # shape: [B, T, L]
     for b, row in enumerate(rows):
         block = _block(row)  # shape: [n, l] when every token has l ids (bigrams, lexicon)
@@ -81,8 +81,17 @@ def _features(rows: Sequence[Sequence[Sequence[int]]], width: int) -> torch.Tens
     return torch.from_numpy(out)
 
 
+def _width(row: Sequence[Sequence[int]]) -> int:
+    """The most ids any token of one sequence has."""
+    if isinstance(row, np.ndarray):
+        return row.shape[1] if row.ndim == 2 and len(row) else 0
+    return max((len(values) for values in row), default=0)
+
+
 def _block(row: Sequence[Sequence[int]]) -> np.ndarray | None:
     """One sequence's per-token ids as one 2-D array when all have the same width."""
+    if isinstance(row, np.ndarray):
+        return row if row.ndim == 2 and len(row) else None
     if not row or len({len(values) for values in row}) != 1:
         return None
     return np.asarray(row, dtype=np.int64)

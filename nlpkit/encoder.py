@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .component import Component
 from .errors import UsageError
@@ -46,10 +46,11 @@ class Encoder(Component):
         """Ids for one sequence of token texts; unknown tokens map to ``<unk>``."""
         return self.fitted.encode(map(self.normalise, tokens))
 
-    def features(self, tokens: Sequence[str]) -> dict[str, list[list[int]]]:
+    def features(self, tokens: Sequence[str]) -> dict[str, Any]:
         """Per-token inputs beside the word ids, by name: for each token a list of ids
-        (0 is padding), e.g. its characters. The layer :meth:`embedding` builds is called
-        as ``layer(ids, **features)`` with each batched to ``[B, T, L]``. None by default."""
+        (0 is padding), e.g. its characters, or, where every token has as many, one
+        integer array ``[tokens, L]``. The layer :meth:`embedding` builds is called as
+        ``layer(ids, **features)`` with each batched to ``[B, T, L]``. None by default."""
         return {}
 
     @property

@@ -9,6 +9,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
+
 from nlpkit import hookimpl
 from nlpkit.encoder import Encoder
 from nlpkit.errors import OptionError, UsageError
@@ -115,19 +117,20 @@ class VocabEncoder(Encoder):
               "lexicon_words": self.lexicon_word_dim}
         return tuple(name for name, dim in on.items() if dim)
 
-    def features(self, tokens: Sequence[str]) -> dict[str, list[list[int]]]:
+    def features(self, tokens: Sequence[str]) -> dict[str, list[list[int]] | np.ndarray]:
         """``chars``: each token's character ids; ``bigrams``: per token, the ids of
-        its left and right bigrams; ``lexicon``: per token, its lexicon role set and
-        longest word lengths (see :mod:`nlpkit_vocab.lexicon`)."""
-        out: dict[str, list[list[int]]] = {}
+        its left and right bigrams (an array ``[tokens, 2]``); ``lexicon``: per token, its
+        lexicon role set and longest word lengths (``[tokens, 3]``, see
+        :mod:`nlpkit_vocab.lexicon`)."""
+        out: dict[str, list[list[int]] | np.ndarray] = {}
         if self.char_dim:
             chars = self._fitted(self.chars, "characters")
             out["chars"] = [chars.encode(t[: self.max_word_chars]) for t in tokens]
         if self.bigram_dim:
-            ids = self._fitted(self.bigrams, "bigrams").encode(_bigrams(tokens))
-            out["bigrams"] = [[ids[i], ids[i + 1]] for i in range(len(tokens))]
+            ids = np.array(self._fitted(self.bigrams, "bigrams").encode(_bigrams(tokens)), dtype=np.int64)
+            out["bigrams"] = np.stack((ids[:-1], ids[1:]), axis=1)  # shape: [tokens, 2]
         if self.lexicon_dim:
-            out["lexicon"] = self._fitted(self.lexicon_words, "lexicon").features(tokens)
+            out["lexicon"] = self._fitted(self.lexicon_words, "lexicon").feature_array(tokens)  # shape: [tokens, 3]
         if self.lexicon_word_dim:
             out["lexicon_words"] = self._lexicon_word_ids(tokens)
         return out

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from nlpkit.errors import InputError
 from nlpkit.io import atomic_write, read_lines
 
@@ -80,8 +82,13 @@ class Lexicon:
                 text += tokens[j]
 
     def features(self, tokens: Sequence[str]) -> list[list[int]]:
-        """Per token ``[role set id, longest-start id, longest-end id]``: the matching
-        loop of :meth:`spans` with the marking inlined, as it runs on every text predicted."""
+        """Per token ``[role set id, longest-start id, longest-end id]``."""
+        return self.feature_array(tokens).tolist()
+
+    def feature_array(self, tokens: Sequence[str]) -> np.ndarray:
+        """:meth:`features` as an int64 array ``[tokens, 3]``: the matching loop of
+        :meth:`spans` with the marking inlined, as it runs on every text predicted, and no
+        list per token (thousands of small lists a batch keep the garbage collector busy)."""
         table, n = self._table, len(tokens)
         roles, starts, ends = [0] * n, [0] * n, [0] * n
         for i in range(n):
@@ -104,9 +111,12 @@ class Lexicon:
                 if j == n or not found & _PREFIX:
                     break
                 text += tokens[j]
-        return [[ROLE_BASE + r, START_BASE + (s if s < LONGEST else LONGEST), END_BASE + (e if e < LONGEST else LONGEST)]
-                for r, s, e in zip(roles, starts, ends)]
-
+        out = np.empty((n, 3), dtype=np.int64)  # shape: [tokens, 3]
+        out[:, 0] = roles
+        out[:, 1] = starts
+        out[:, 2] = ends
+        np.minimum(out[:, 1:], LONGEST, out=out[:, 1:])
+        return out + (ROLE_BASE, START_BASE, END_BASE)
 
     def word_sets(self, tokens: Sequence[str]) -> list[list[list[str]]]:
         """Per token, the matched words it begins, is inside, ends and is (B, M, E, S),

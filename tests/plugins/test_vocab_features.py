@@ -79,7 +79,8 @@ def test_feature_vocabularies_are_saved_and_loaded(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bigrams.json", "chars.json", "vocab.json"]
     again = encoder(**enc.config())
     again.from_disk(tmp_path)
-    assert again.features(["cats", "Zoo"]) == enc.features(["cats", "Zoo"])
+    ours, theirs = again.features(["cats", "Zoo"]), enc.features(["cats", "Zoo"])
+    assert ours["chars"] == theirs["chars"] and ours["bigrams"].tolist() == theirs["bigrams"].tolist()
     assert again.embedding_dim == enc.embedding_dim
 
 
