@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Build the pretrained pipelines nlpkit ships, from the corpora, as configs/pretrained.toml
 lists them: train each config (or take a finished run with --from), score it on dev at full
-precision, store its model at half width (float16 weights, float32 HMM tables) where the dev
-score moves by less than 0.001, write
+precision, store its model compactly (int8 embedding rows, float16 weights, float32 HMM
+tables) where the dev score moves by less than 0.001, write
 its card (config, sha256 of the training files, commit, dev scores, training time,
 hardware, licence), record the sha256 of every file, and put it in
 plugins/nlpkit_pretrained/pipelines/NAME.
@@ -191,7 +191,8 @@ def halve(stage: Path) -> str:
     from nlpkit.compaction import compact
 
     before, after = compact(stage)
-    return f"model stored at half width (float16 weights; float32 count tables): {before / 1e6:.2f} -> {after / 1e6:.2f} MB"
+    return (f"model stored compactly (int8 embedding rows and float16 weights; float32 count tables): "
+            f"{before / 1e6:.2f} -> {after / 1e6:.2f} MB")
 
 
 def train(name: str, config: Path) -> Path:

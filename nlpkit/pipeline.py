@@ -220,12 +220,13 @@ def _load_model(folder: Path, cls: type, encoder: Any) -> Any:
         model.from_disk(folder)
         return model
     from safetensors import SafetensorError
-    from safetensors.torch import load_model
+
+    from .compaction import load_weights
 
     model = cls(encoder.embedding(), config["head"], config["num_outputs"], **config["options"])
     weights = folder / "weights.safetensors"
     try:
-        load_model(model, str(weights), strict=True)
+        load_weights(model, weights)
     except (OSError, RuntimeError, ValueError, SafetensorError) as exc:
         raise InputError(f"cannot load the model weights: {exc}", str(weights)) from None
     return model

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 import nlpkit
 from nlpkit import hookimpl
@@ -271,17 +272,62 @@ def test_a_truncated_or_missing_file_is_an_error_naming_it(segmenter, tmp_path) 
         nlpkit.load(copy, device="cpu")
 
 
-def test_compact_float16_weights_load_into_the_float32_model(segmenter, tmp_path) -> None:
+def test_compact_weights_load_into_the_float32_model(segmenter, tmp_path) -> None:
+    """Embedding tables become int8 rows with a scale each, other weights float16; loading
+    gives float32 parameters within half a quantisation step of the originals."""
+    from safetensors.torch import load_file
+
     from nlpkit.compaction import compact
 
     copy = tmp_path / "p"
     shutil.copytree(segmenter, copy)
     before, after = compact(copy)
     assert after < 0.6 * before
-    full, half = nlpkit.load(segmenter, device="cpu"), nlpkit.load(copy, device="cpu")
-    assert next(half.model.parameters()).dtype == next(full.model.parameters()).dtype
+    stored = load_file(str(copy / "model" / "weights.safetensors"))
+    assert stored["embedding.weight"].dtype == torch.int8 and stored["lstm.weight_ih_l0"].dtype == torch.float16
+    full, small = nlpkit.load(segmenter, device="cpu"), nlpkit.load(copy, device="cpu")
+    table, rounded = full.model.embedding.weight, small.model.embedding.weight
+    assert rounded.dtype == torch.float32
+    step = table.abs().amax(dim=1, keepdim=True) / 127
+    assert bool(((table - rounded).abs() <= step / 2 + 1e-7).all())
     text = "朋友们明天参观人民公园。"
-    assert half(text).words.texts == full(text).words.texts
+    assert small(text).words.texts == full(text).words.texts
+
+
+def test_compact_language_models_keep_tied_weights_tied(tmp_path) -> None:
+    from nlpkit.compaction import compact
+
+    (tmp_path / "text.txt").write_text("the cat sat on the mat. " * 40, encoding="utf-8")
+    run = train_config(tmp_path, """
+        seed = 1
+        [task]
+        name = "generate"
+        block_size = 16
+        [corpus]
+        train = "text.txt"
+        format = "plain-text"
+        [tokenizer]
+        name = "char"
+        [encoder]
+        name = "vocab"
+        dim = 16
+        [model]
+        name = "gru"
+        hidden_size = 16
+        tie_weights = true
+        [decoder]
+        name = "gumbel"
+        [trainer]
+        name = "torch"
+        epochs = 1
+    """)
+    copy = tmp_path / "compact"
+    shutil.copytree(run / "model", copy)
+    compact(copy)
+    pipeline = nlpkit.load(copy, device="cpu")
+    assert pipeline.model.output.weight is pipeline.model.embedding.weight
+    assert pipeline.model.embedding.weight.dtype == torch.float32
+    assert pipeline.generate("the ", max_length=20, seed=1)
 
 
 def test_compact_count_models_keep_their_options_exact(tmp_path, samples) -> None:
