@@ -10,10 +10,13 @@ directory) used as the tokenizer of another pipeline, such as ``zh-pos``.
 
 from __future__ import annotations
 
+import warnings
 from importlib.resources import files
 from pathlib import Path
 
 from nlpkit import hookimpl
+from nlpkit.errors import NlpkitError
+from nlpkit.plugins import PluginLoadWarning
 from nlpkit.pretrained import CARD_FILE, read_card
 
 
@@ -26,8 +29,15 @@ def pipelines_dir() -> Path:
 def register_pipelines(register):  # type: ignore[no-untyped-def]
     root = pipelines_dir()
     for folder in sorted(root.iterdir()) if root.is_dir() else ():
-        if (folder / CARD_FILE).is_file():
-            register(**read_card(folder))
+        if not (folder / CARD_FILE).is_file():
+            continue
+        try:
+            facts = read_card(folder)
+        except NlpkitError as exc:  # one damaged card must not take the other pipelines away
+            warnings.warn(f"nlpkit skipped the pretrained pipeline in {folder.name}: {exc}", PluginLoadWarning,
+                          stacklevel=2)
+            continue
+        register(**facts)
 
 
 @hookimpl
