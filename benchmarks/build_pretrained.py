@@ -98,24 +98,38 @@ def build_vectors(name: str, spec: dict) -> None:
 
 def write_texts(kind: str, path: Path) -> None:
     """The training text of the vectors: one sentence per line, tokens separated by spaces."""
-    if kind != "english":
-        sys.exit(f"unknown vectors texts {kind!r} (known: english)")
+    from nlpkit.io import atomic_write
+
+    writers = {"english": _english_sentences, "chinese": _chinese_sentences}
+    if kind not in writers:
+        sys.exit(f"unknown vectors texts {kind!r} (known: {', '.join(writers)})")
+    with atomic_write(path) as out:
+        for tokens in writers[kind]():
+            out.write(" ".join(tokens) + "\n")
+    print(f"vectors texts: wrote {path.relative_to(_bench.REPO_ROOT)}")
+
+
+def _english_sentences():  # type: ignore[no-untyped-def]
+    """Every English training text of the corpora, then english_raw split by spaCy, lowercased."""
     import bench_word2vec
 
     import nlpkit
-    from nlpkit.io import atomic_write
 
+    yield from bench_word2vec.english_corpus(None)
     tokenizer = nlpkit.get_tokenizer("spacy", lang="en")
-    raw = sorted((_bench.corpora_dir() / "english_raw").glob("*.txt"))
-    with atomic_write(path) as out:
-        for sentence in bench_word2vec.english_corpus(None):
-            out.write(" ".join(sentence) + "\n")
-        for file in raw:
-            lines = _bench.read_lines(file)
-            for tokens in tokenizer.pipe(lines, batch_size=1000):
-                if len(tokens):
-                    out.write(" ".join(t.lower() for t in tokens.texts) + "\n")
-    print(f"vectors texts: wrote {path.relative_to(_bench.REPO_ROOT)}")
+    for file in sorted((_bench.corpora_dir() / "english_raw").glob("*.txt")):
+        for tokens in tokenizer.pipe(_bench.read_lines(file), batch_size=1000):
+            if len(tokens):
+                yield [t.lower() for t in tokens.texts]
+
+
+def _chinese_sentences():  # type: ignore[no-untyped-def]
+    """The word-segmented Chinese training texts: CTB6, SXU and UD Chinese GSD (train only)."""
+    from nlpkit.corpus import read_corpus
+
+    for name in ("ctb6/train.txt", "sxu_cws/train.txt"):
+        yield from (list(e.tokens) for e in read_corpus(_bench.corpus_file(name), "segmented"))
+    yield from (list(e.tokens) for e in read_corpus(_bench.corpus_file("ud_chinese_gsd/train.conll"), "conllu"))
 
 
 # --------------------------------------------------------------------------- pipelines

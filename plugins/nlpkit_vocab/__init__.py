@@ -9,8 +9,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
 from nlpkit import hookimpl
 from nlpkit.encoder import Encoder
 from nlpkit.errors import OptionError, UsageError
@@ -18,6 +16,8 @@ from nlpkit.options import check_types
 from nlpkit.vocab import BOS, EOS, PAD, UNK, Vocab
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .lexicon import Lexicon
 
 
@@ -122,6 +122,8 @@ class VocabEncoder(Encoder):
         its left and right bigrams (an array ``[tokens, 2]``); ``lexicon``: per token, its
         lexicon role set and longest word lengths (``[tokens, 3]``, see
         :mod:`nlpkit_vocab.lexicon`)."""
+        import numpy as np  # here: listing plugins (nlpkit --help) must not import numpy
+
         out: dict[str, list[list[int]] | np.ndarray] = {}
         if self.char_dim:
             chars = self._fitted(self.chars, "characters")
