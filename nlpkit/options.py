@@ -68,6 +68,9 @@ def _fits(value: Any, annotation: Any) -> bool:
     if origin in (list, tuple):
         inner = args[0] if args else Any
         return isinstance(value, (list, tuple)) and all(_fits(v, inner) for v in value)
+    if origin is dict:
+        key, item = args or (Any, Any)
+        return isinstance(value, dict) and all(_fits(k, key) and _fits(v, item) for k, v in value.items())
     if annotation is type(None):
         return value is None
     if annotation is float:
@@ -87,6 +90,8 @@ def _describe(annotation: Any) -> str:
         return "one of " + ", ".join(repr(a) for a in args)
     if origin in (list, tuple):
         return f"a list of {_describe(args[0]) if args else 'values'}"
+    if origin is dict:
+        return f"a table of {_describe(args[0])} to {_describe(args[1])}" if args else "a table"
     if annotation is type(None):
         return "none"
     return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(

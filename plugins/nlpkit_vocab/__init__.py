@@ -48,6 +48,10 @@ class VocabEncoder(Encoder):
       the others read as ``<unk>``. ``lexicon_pooling = "frequency"`` weighs each word by
       how often it matched the training text, normalised over the token's four sets
       together, as SoftLexicon does (``"mean"``, the default: a plain mean per set).
+
+    ``replace`` (a table, token -> token) rewrites tokens before every lookup: it maps the
+    forms users write onto those of a corpus converted to others, such as UD Chinese GSD's
+    half-width punctuation (``replace = {"。" = ".", "，" = ","}``).
     """
 
     name = "vocab"
@@ -69,9 +73,11 @@ class VocabEncoder(Encoder):
         lexicon_dim: int = 0,
         lexicon_word_dim: int = 0,
         lexicon_pooling: Literal["mean", "frequency"] = "mean",
+        replace: dict[str, str] | None = None,
     ) -> None:
         _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim)
-        check_types(VocabEncoder, {"lexicon_format": lexicon_format, "lexicon_pooling": lexicon_pooling},
+        check_types(VocabEncoder, {"lexicon_format": lexicon_format, "lexicon_pooling": lexicon_pooling,
+                                   "replace": replace},
                     "Encoder 'vocab'")
         _check_lexicon(lexicon, lexicon_dim, lexicon_word_dim, lexicon_pooling)
         self.dim, self.min_freq, self.max_size, self.lowercase = dim, min_freq, max_size, lowercase
@@ -85,13 +91,20 @@ class VocabEncoder(Encoder):
         self.lexicon_words: Lexicon | None = None
         self.lexicon_vocab: Vocab | None = None
         self._lexicon_counts: list[float] | None = None  # frequency pooling: set by fit(); a loaded model's weights hold them
+        self.replace = dict(replace or {})
 
     def normalise(self, token: str) -> str:
+        token = self.replace.get(token, token)
         return token.lower() if self.lowercase else token
 
+    def _forms(self, tokens: Sequence[str]) -> list[str]:
+        """The tokens with ``replace`` applied (case kept): what every feature looks up."""
+        return [self.replace.get(t, t) for t in tokens] if self.replace else list(tokens)
+
     def fit(self, sequences: Iterable[Sequence[str]]) -> None:
-        sequences = [list(seq) for seq in sequences]
-        self.vocab = Vocab.build(([self.normalise(t) for t in seq] for seq in sequences), self.min_freq, self.max_size)
+        sequences = [self._forms(seq) for seq in sequences]
+        case = str.lower if self.lowercase else str
+        self.vocab = Vocab.build(([case(t) for t in seq] for seq in sequences), self.min_freq, self.max_size)
         if self.char_dim:
             self.chars = Vocab.build((t[: self.max_word_chars] for seq in sequences for t in seq),
                                      self.min_freq, specials=FEATURE_SPECIALS)
@@ -124,6 +137,7 @@ class VocabEncoder(Encoder):
         :mod:`nlpkit_vocab.lexicon`)."""
         import numpy as np  # here: listing plugins (nlpkit --help) must not import numpy
 
+        tokens = self._forms(tokens)
         out: dict[str, list[list[int]] | np.ndarray] = {}
         if self.char_dim:
             chars = self._fitted(self.chars, "characters")

@@ -53,6 +53,7 @@ class Word2VecEncoder(VocabEncoder):
         lexicon_dim: int = 0,
         lexicon_word_dim: int = 0,
         lexicon_pooling: Literal["mean", "frequency"] = "mean",
+        replace: dict[str, str] | None = None,
     ) -> None:
         if not vectors:
             raise OptionError("Encoder 'word2vec' needs vectors = FILE: a word2vec text or binary file "
@@ -61,7 +62,7 @@ class Word2VecEncoder(VocabEncoder):
                          char_dim=char_dim, char_filters=char_filters, char_width=char_width,
                          max_word_chars=max_word_chars, bigram_dim=bigram_dim, lexicon=lexicon,
                          lexicon_format=lexicon_format, lexicon_dim=lexicon_dim, lexicon_word_dim=lexicon_word_dim,
-                         lexicon_pooling=lexicon_pooling)
+                         lexicon_pooling=lexicon_pooling, replace=replace)
         self.dim = dim  # type: ignore[assignment]  # None until fit() reads the file
         self.vectors, self.binary, self.freeze, self.extend_vocab = vectors, binary, freeze, extend_vocab
         self._initial: np.ndarray | None = None

@@ -144,3 +144,23 @@ def test_char_features_tag_unseen_words_by_their_spelling(tmp_path, char_dim) ->
         assert loaded(text).tokens.tags == pipeline(text).tokens.tags == ["VERB", "ADV"]
     else:
         assert accuracy <= 0.5, accuracy  # every dev word is <unk>: nothing tells the tags apart
+
+
+def test_replace_maps_tokens_before_every_lookup(tmp_path) -> None:
+    """A corpus converted to half-width punctuation still reads the full-width forms
+    users type: words, characters and bigrams alike, and the table is saved."""
+    enc = encoder(dim=4, char_dim=3, bigram_dim=2, replace={"。": ".", "，": ","})
+    enc.fit([["我们", "去", "北京", "."], ["好", ",", "走", "."]])
+    assert enc.encode(["北京", "。"]) == enc.encode(["北京", "."])
+    full, half = enc.features(["北京", "，", "。"]), enc.features(["北京", ",", "."])
+    assert full["chars"] == half["chars"] and full["bigrams"].tolist() == half["bigrams"].tolist()
+    assert enc.fitted.unk_id not in enc.encode(["。"])
+    enc.to_disk(tmp_path)
+    again = encoder(**enc.config())
+    again.from_disk(tmp_path)
+    assert again.replace == {"。": ".", "，": ","} and again.encode(["。"]) == enc.encode(["."])
+
+
+def test_replace_must_map_strings_to_strings() -> None:
+    with pytest.raises(OptionError, match="option 'replace' must be a table of a string to a string or none"):
+        encoder(dim=4, replace={"。": 1})
