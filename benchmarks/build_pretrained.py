@@ -249,7 +249,7 @@ def card(stage: Path, name: str, spec: dict, meta: dict, metric: str, full: floa
         "training_files": {split: {"corpus": f["path"], "sha256": f["sha256"]} for split, f in corpus.items()},
         "dev": {"metric": metric, "full_precision": round(full, 4), "shipped": round(shipped, 4)},
         "size_savings": steps or "none: stored as trained",
-        "training": {"seconds": round(meta.get("training", {}).get("train_seconds", 0.0), 1),
+        "training": {"seconds": round(_training_seconds(meta.get("training", {})), 1),
                      "epochs": meta.get("training", {}).get("epochs"), "device": meta.get("training", {}).get("device")},
         "hardware": hardware(),
         "commit": _git("describe", "--always", "--dirty", "--abbrev=12"),
@@ -257,6 +257,11 @@ def card(stage: Path, name: str, spec: dict, meta: dict, metric: str, full: floa
         "versions": meta.get("versions", {}),
         "stages": {k: v["name"] for k, v in pipeline["stages"].items()},
     }
+
+
+def _training_seconds(training: dict) -> float:
+    """Seconds of training (neural models) or of counting (count models fitted in one pass)."""
+    return float(training.get("train_seconds", training.get("seconds", 0.0)))
 
 
 def hardware() -> dict:

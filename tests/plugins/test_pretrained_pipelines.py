@@ -83,9 +83,9 @@ def test_zh_cws_hmm_segments_without_importing_torch() -> None:
 
 
 def test_zh_pos_tags_the_words_zh_cws_finds(pipelines) -> None:  # type: ignore[no-untyped-def]
-    result = pipelines("zh-pos")("我们明天去北京。")
+    result = pipelines("zh-pos")("我们今天去北京。")
     tokens = result.tokens
-    assert tokens.texts == ["我们", "明天", "去", "北京", "。"]
+    assert tokens.texts == ["我们", "今天", "去", "北京", "。"]
     assert tokens.tags == ["PRON", "NOUN", "VERB", "PROPN", "PUNCT"]
 
 
