@@ -137,7 +137,6 @@ def _chinese_sentences():  # type: ignore[no-untyped-def]
 
 def build(name: str, spec: dict, run: Path | None) -> None:
     """Train (or take) the run, score and compact it, write its card, and ship it."""
-    from nlpkit.integrity import seal
     from nlpkit.plugins import reset
     from nlpkit.pretrained import package
 
@@ -147,7 +146,7 @@ def build(name: str, spec: dict, run: Path | None) -> None:
     stage = WORK / f"{name}.staging"
     shutil.rmtree(stage, ignore_errors=True)
     shutil.copytree(_model_dir(run), stage)
-    seal(stage)  # a run saved before checksums existed gets them here
+    resave(stage)
     metric, full = dev_score(stage, config)
     steps: dict[str, str] = {}
     shipped = full
@@ -162,6 +161,14 @@ def build(name: str, spec: dict, run: Path | None) -> None:
     reset()  # the next pipeline may use this one (zh-pos's tokenizer is zh-cws)
     size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
     print(f"{name}: shipped in {target.relative_to(_bench.REPO_ROOT)} ({size / 1e6:.2f} MB), dev {metric} {shipped:.4f}")
+
+
+def resave(stage: Path) -> None:
+    """Load the run's pipeline and save it again with this nlpkit: the files in today's
+    formats (a lexicon with its match table) and the sha256 of each recorded."""
+    import nlpkit
+
+    nlpkit.load(stage, device="cpu").to_disk(stage)
 
 
 def try_step(stage: Path, config: Path, full: float, steps: dict[str, str], what: str, step) -> float | None:  # type: ignore[no-untyped-def]

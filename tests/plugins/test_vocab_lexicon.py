@@ -228,3 +228,16 @@ def test_lexicon_features_segment_words_never_seen_in_training(tmp_path, lexicon
         assert f1 >= 0.85, f1
     else:
         assert f1 <= 0.6, f1  # letters alone cannot tell where an unseen word ends
+
+
+def test_a_saved_lexicon_reads_back_with_the_same_match_table(tmp_path) -> None:
+    words = ["南京", "南京市", "市长", "长江", "长江大桥", "大桥", "江", "ab cd"]
+    lexicon = Lexicon(words)
+    lexicon.save(tmp_path / "lexicon.txt")
+    again = Lexicon.read(tmp_path / "lexicon.txt")
+    assert again.words == lexicon.words and again._table == lexicon._table
+    assert again.features(list("南京市长江大桥")) == lexicon.features(list("南京市长江大桥"))
+    assert "ab cd" in again.words  # the table keeps a word with a space whole
+    plain = [w for w in words if " " not in w]
+    (tmp_path / "plain.txt").write_text("\n".join(plain) + "\n", encoding="utf-8")  # an older pipeline's copy
+    assert Lexicon.read(tmp_path / "plain.txt")._table == Lexicon(plain)._table
