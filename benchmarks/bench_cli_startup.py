@@ -72,7 +72,8 @@ def main() -> int:
     print("\nheavy modules imported (python -X importtime)")
     for label, c in checks.items():
         found = ", ".join(c["heavy"]) or "none"
-        print(f"  {label:<34} watched modules imported: {found}  -> {'OK' if c['ok'] else 'FAILED: imports ' + ', '.join(c['forbidden'])}")
+        verdict = "OK" if c["ok"] else "FAILED: imports " + ", ".join(c["forbidden"])
+        print(f"  {label:<34} watched modules imported: {found}  -> {verdict}")
     slow = checks["nlpkit --help"]["slowest"][: args.top]
     rows = [("module (nlpkit --help)", "cumulative ms", "self ms")]
     rows += [(name, f"{cum / 1000:.1f}", f"{own / 1000:.1f}") for name, own, cum in slow]

@@ -28,12 +28,12 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
-    from nlpkit_trainer.loop import _Run
 
     from nlpkit.corpus import read_corpus
     from nlpkit.registry import registry
     from nlpkit.tasks.tag import TagTask
     from nlpkit.trainer import TrainingJob
+    from nlpkit_trainer.loop import _Run
 
     if args.threads:
         torch.set_num_threads(args.threads)

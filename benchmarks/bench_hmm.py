@@ -29,7 +29,8 @@ def main() -> int:
     parser.add_argument("--task", choices=["upos", "cws", "both"], default="both")
     parser.add_argument("--order", type=int, default=2, help="nlpkit HMM order (default 2, as TnT)")
     parser.add_argument("--lexical", type=int, default=30,
-                        help="UPOS: words seen this often condition the next tag (default 30, as configs/ud-upos-hmm.toml; 0: off)")
+                        help="UPOS: words seen this often condition the next tag "
+                             "(default 30, as configs/ud-upos-hmm.toml; 0: off)")
     args = parser.parse_args()
     info = _bench.machine_info(["numpy", "nltk", "jieba"])
     _bench.print_machine(info)
@@ -55,8 +56,11 @@ def upos(args: argparse.Namespace) -> dict:
 
     from nlpkit.corpus import read_corpus
 
-    train = [(list(e.tokens), list(e.tags["upos"])) for e in read_corpus(_bench.corpus_file("ud_english_ewt/en_ewt-ud-train.conllu"), "conllu")]
-    dev = [(list(e.tokens), list(e.tags["upos"])) for e in read_corpus(_bench.corpus_file("ud_english_ewt/en_ewt-ud-dev.conllu"), "conllu")]
+    def tagged(file: str) -> list[tuple[list[str], list[str]]]:
+        examples = read_corpus(_bench.corpus_file(f"ud_english_ewt/{file}"), "conllu")
+        return [(list(e.tokens), list(e.tags["upos"])) for e in examples]
+
+    train, dev = tagged("en_ewt-ud-train.conllu"), tagged("en_ewt-ud-dev.conllu")
     tags = sorted({t for _, ts in train for t in ts})
     index = {t: i for i, t in enumerate(tags)}
     dev_tokens = [w for w, _ in dev]
@@ -65,7 +69,8 @@ def upos(args: argparse.Namespace) -> dict:
     print(f"upos    : {len(train)} training sentences, {len(dev)} dev sentences ({n_tokens} tokens), {len(tags)} tags")
 
     hmm = _hmm(args.order, "suffix", args.lexical)
-    fit_ours, _, _ = _bench.time_call(lambda: hmm.fit([w for w, _ in train], [[index[t] for t in ts] for _, ts in train], len(tags)))
+    tag_ids = [[index[t] for t in ts] for _, ts in train]
+    fit_ours, _, _ = _bench.time_call(lambda: hmm.fit([w for w, _ in train], tag_ids, len(tags)))
     trainer = HiddenMarkovModelTrainer()
     fit_nltk, _, tagger = _bench.time_call(lambda: trainer.train_supervised(
         [list(zip(w, t)) for w, t in train], estimator=lambda fd, bins: LidstoneProbDist(fd, 0.1, bins)))

@@ -68,8 +68,8 @@ def _conll_sentences(path: Path) -> list[str]:
     """Sentences of a CoNLL file (first column), words joined by single spaces."""
     sentences, words = [], []
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
+        for raw in f:
+            line = raw.strip()
             if not line or line.startswith("-DOCSTART-"):
                 if words:
                     sentences.append(" ".join(words))

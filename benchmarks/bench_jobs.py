@@ -50,7 +50,8 @@ def main() -> int:
                                          "(default: chnsenticorp/train.tsv for jieba, tinyshakespeare/input.txt otherwise)")
     parser.add_argument("--rss-compare-mb", type=float, default=5,
                         help="also run each command once on a file this size to compare peak RSS (0: skip)")
-    parser.add_argument("--out-dir", type=Path, default=_bench.OUT_DIR, help="where inputs and outputs go (default: benchmarks/out)")
+    parser.add_argument("--out-dir", type=Path, default=_bench.OUT_DIR,
+                        help="where inputs and outputs go (default: benchmarks/out)")
     parser.add_argument("--keep-outputs", action="store_true", help="keep the tokenized outputs (large)")
     args = parser.parse_args()
 

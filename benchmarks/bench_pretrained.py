@@ -58,7 +58,7 @@ def main() -> int:
         texts = dev_texts(card, item.language)[: args.sentences]
         pipeline = nlpkit.load(name, device="cpu")
         chars = sum(map(len, texts))
-        contenders = {name: lambda p=pipeline: list(p.pipe(texts, batch_size=args.batch_size))}
+        contenders = {name: lambda p=pipeline, t=texts: list(p.pipe(t, batch_size=args.batch_size))}
         peer = PEERS.get(name)
         if peer:
             contenders[peer] = peer_call(peer, texts)

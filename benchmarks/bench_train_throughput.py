@@ -56,7 +56,8 @@ def main() -> int:
             label = f"{name} {precision}"
             contenders[label], tokens[label] = _contender(name, precision, encoder, labels, data, order, device, args)
         label = f"{name} torch-loop"
-        contenders[label], tokens[label] = _plain_torch(name, encoder.embedding().num_embeddings, len(labels), data, order, device, args)
+        vocab_size = encoder.embedding().num_embeddings
+        contenders[label], tokens[label] = _plain_torch(name, vocab_size, len(labels), data, order, device, args)
     results = _bench.interleave(contenders, args.repeat, 1.0, "runs")
     rows = [("model", "run", "best tokens/s", "median tokens/s", "nlpkit / torch-loop (best)")]
     for label, result in results.items():
@@ -74,10 +75,10 @@ def main() -> int:
 def _contender(name, precision, encoder, labels, data, order, device, args):  # type: ignore[no-untyped-def]
     """A callable running ``args.steps`` trainer steps, and the tokens those steps see."""
     import torch
-    from nlpkit_trainer.loop import _Run
 
     from nlpkit.registry import registry
     from nlpkit.trainer import TrainingJob
+    from nlpkit_trainer.loop import _Run
 
     torch.manual_seed(0)
     model = registry("models").get(name)(encoder.embedding(), "tag", len(labels), hidden_size=args.hidden, bidirectional=True)

@@ -184,6 +184,7 @@ def train_nlpkit(sentences: list[list[str]], mode: str, args: argparse.Namespace
 
 def train_gensim(sentences: list[list[str]], mode: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from gensim.models import Word2Vec
+
     from nlpkit_word2vec.vectors import WordVectors
 
     model = Word2Vec(sentences, sg=int(mode == "skipgram"), vector_size=args.dim, window=args.window, hs=0,

@@ -193,11 +193,10 @@ def try_step(stage: Path, config: Path, full: float, steps: dict[str, str], what
 
 def prune(stage: Path, config: Path, min_count: int) -> str:
     """Drop the bigrams seen fewer than ``min_count`` times in the training text."""
-    from nlpkit_vocab.prune import prune_bigrams
-
     import nlpkit
     from nlpkit.config import load_config
     from nlpkit.corpus import read_corpus
+    from nlpkit_vocab.prune import prune_bigrams
 
     pipeline = nlpkit.load(stage, device="cpu")
     corpus = load_config(config)["corpus"]

@@ -66,12 +66,13 @@ def _scalars(metrics: dict) -> dict:
 
 
 def print_table(rows: list[dict]) -> None:
-    print("\nconfig                         dev metrics                                   held-out split       steps   tokens/s   wall s")
+    print(f"\n{'config':<30} {'dev metrics':<45} {'held-out split':<20} {'steps':>6}  {'tokens/s':>9}  {'wall s':>7}")
     for r in rows:
         dev = ", ".join(f"{k} {v:.4f}" for k, v in r["dev"].items() if k in ("accuracy", "macro_f1", "loss", "bits_per_token"))
         test = ", ".join(f"{k} {v:.4f}" for k, v in r["test"].items() if k in ("accuracy", "macro_f1"))
         t = r["training"]
-        print(f"{Path(r['config']).stem:<30} {dev:<45} {test or '-':<20} {t['steps']:>6}  {t['tokens_per_second']:>9.0f}  {r['wall_seconds']:>7.0f}")
+        print(f"{Path(r['config']).stem:<30} {dev:<45} {test or '-':<20} {t['steps']:>6}  "
+              f"{t['tokens_per_second']:>9.0f}  {r['wall_seconds']:>7.0f}")
 
 
 if __name__ == "__main__":

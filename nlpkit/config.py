@@ -115,7 +115,8 @@ def validate(config: dict[str, Any]) -> None:
     for key, value in config.items():
         if isinstance(value, dict):
             if key not in SECTIONS:
-                raise OptionError(f"The config has no section [{key}].{did_you_mean(key, SECTIONS)} Sections: {', '.join(SECTIONS)}.")
+                raise OptionError(f"The config has no section [{key}].{did_you_mean(key, SECTIONS)} "
+                                  f"Sections: {', '.join(SECTIONS)}.")
         elif key not in TOP_KEYS:
             raise OptionError(f"The config has no top-level key '{key}'.{did_you_mean(key, TOP_KEYS)}")
     for key in config.get("corpus", {}):

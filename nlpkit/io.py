@@ -52,7 +52,7 @@ def _open_binary(path: str | Path) -> Iterator[IO[bytes]]:
         yield sys.stdin.buffer
         return
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below
+        stream = open(path, "rb")
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", str(path)) from None
     with stream:

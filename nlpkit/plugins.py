@@ -139,7 +139,7 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
             continue
         try:
             _register_entry_point(pm, ep)
-        except Exception as exc:  # a broken plugin must not break the rest
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the rest
             error = f"{type(exc).__name__}: {exc}"
             _infos[ep.name] = PluginInfo(ep.name, dist, version, ep.value, error)
             warnings.warn(

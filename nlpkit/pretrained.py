@@ -250,7 +250,7 @@ def _pipelines_of(impl, info: PluginInfo) -> list[PretrainedPipeline]:  # type: 
             data, licence, info.name, info.distribution, info.version))
 
     try:
-        impl.function(**{arg: register for arg in impl.argnames})
+        impl.function(**dict.fromkeys(impl.argnames, register))
     except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the rest
         error = f"register_pipelines failed: {type(exc).__name__}: {exc}"
         record_error(info.name, error)

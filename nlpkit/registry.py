@@ -179,8 +179,8 @@ def _entries_of(kind: str, impl, info: PluginInfo) -> list[Entry]:  # type: igno
             found.append(_make_entry(kind, cls, name, tuple(aliases), info))
 
     try:
-        impl.function(**{arg: register for arg in impl.argnames})
-    except Exception as exc:
+        impl.function(**dict.fromkeys(impl.argnames, register))
+    except Exception as exc:  # noqa: BLE001 - a plugin whose hook fails is skipped, not fatal
         error = f"register_{kind} failed: {type(exc).__name__}: {exc}"
         record_error(info.name, error)
         warnings.warn(f"nlpkit skipped the {kind} of plugin {describe(info)}: {error}", PluginLoadWarning, stacklevel=4)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from .errors import InputError, UsageError, did_you_mean
 
@@ -164,7 +165,7 @@ def _check_spans(ordered: list[Span], length: int) -> None:
     for span in ordered:
         if not 0 <= span.start < span.end <= length:
             raise UsageError(f"{span} does not fit {length} tokens: a span needs 0 <= start < end <= {length}.")
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         if b.start < a.end:
             raise UsageError(
                 f"Spans overlap: {a} and {b} share token {b.start}. Tags give each token one label, so they "

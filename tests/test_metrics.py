@@ -80,7 +80,7 @@ def test_a_class_only_predicted_counts_in_macro_f1() -> None:
 def test_against_scikit_learn() -> None:
     metrics = pytest.importorskip("sklearn.metrics")
     rng = np.random.default_rng(0)
-    for trial in range(5):
+    for _ in range(5):
         gold = rng.integers(0, 6, size=80)
         pred = np.where(rng.random(80) < 0.5, gold, rng.integers(0, 7, size=80))
         labels = [f"c{i}" for i in range(8)]  # c7 never occurs

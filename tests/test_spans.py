@@ -8,6 +8,7 @@ hand cases pin conlleval's quirks; random sequences are compared with seqeval's
 from __future__ import annotations
 
 import warnings
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -268,7 +269,7 @@ def test_word_offsets_map_back_to_the_text(pieces, lead: str) -> None:
     words = [word for word, _ in pieces]
     offsets = word_offsets(text, words)
     assert [text[a:b] for a, b in offsets] == words
-    assert all(b <= c for (_, b), (c, _) in zip(offsets, offsets[1:]))
+    assert all(b <= c for (_, b), (c, _) in pairwise(offsets))
 
 
 def test_word_offsets_by_hand_and_errors() -> None:

@@ -96,7 +96,7 @@ def run_nlpkit(site: Path, *args: str, env: dict[str, str] | None = None) -> sub
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "nlpkit", *args],
-        cwd=site.parent, env=environ, capture_output=True, text=True, encoding="utf-8", timeout=120,
+        cwd=site.parent, env=environ, capture_output=True, text=True, encoding="utf-8", timeout=120, check=False,
     )
 
 

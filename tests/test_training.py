@@ -175,7 +175,7 @@ def test_char_language_model_learns_the_text(tmp_path):
 #: Configs of the completed reference runs, each trained once per module.
 REFERENCES = {
     # 3 epochs of 5 steps, constant lr, evaluation and checkpoint at each epoch end (steps 5, 10, 15)
-    "base": lambda corpora: classify_config(corpora),
+    "base": classify_config,
     # dropout everywhere (RNG state matters), cosine with warmup, evaluation (and checkpoint) every 4 steps
     "rich": lambda corpora: classify_config(
         corpora, model={"dropout": 0.3, "word_dropout": 0.2, "num_layers": 2}, schedule="cosine", warmup_steps=3,

@@ -61,13 +61,14 @@ class LazyGroup(click.Group):
 
         before = dict(self.commands)
         try:
-            impl.function(**{arg: self for arg in impl.argnames})
-        except Exception as exc:
+            impl.function(**dict.fromkeys(impl.argnames, self))
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the CLI
             self.commands = before
             error = f"register_commands failed: {type(exc).__name__}: {exc}"
             record_error(impl.plugin_name, error)
             info = next(i for i in plugin_infos() if i.name == impl.plugin_name)
-            warnings.warn(f"nlpkit skipped the commands of plugin {describe(info)}: {error}", PluginLoadWarning)
+            warnings.warn(f"nlpkit skipped the commands of plugin {describe(info)}: {error}", PluginLoadWarning,
+                          stacklevel=2)
             return []
         return sorted(set(self.commands) - set(before))
 

@@ -57,7 +57,8 @@ def _table(metrics: dict) -> None:
             width = max(len(heading), *(len(label) for label in rows))
             click.echo(f"\n{heading:<{width}}  precision  recall  f1      support")
             for label, row in rows.items():
-                click.echo(f"{label:<{width}}  {row['precision']:.4f}     {row['recall']:.4f}  {row['f1']:.4f}  {int(row['support'])}")
+                click.echo(f"{label:<{width}}  {row['precision']:.4f}     {row['recall']:.4f}  {row['f1']:.4f}  "
+                           f"{int(row['support'])}")
 
 
 def _number(value: float | None) -> str:

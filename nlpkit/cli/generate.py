@@ -11,7 +11,8 @@ import click
 @click.option("--max-length", type=click.IntRange(1), default=200, show_default=True, help="Tokens to generate.")
 @click.option("--temperature", type=click.FloatRange(min=0), default=None, help="Sampling temperature (0 = greedy).")
 @click.option("--top-k", type=click.IntRange(1), default=None, help="Sample from the k most likely tokens.")
-@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None, help="Sample from the smallest set with this probability mass.")
+@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Sample from the smallest set with this probability mass.")
 @click.option("--seed", type=int, default=None, help="Make the sample reproducible.")
 @click.option("-n", "--num", type=click.IntRange(1), default=1, show_default=True, help="How many samples.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")

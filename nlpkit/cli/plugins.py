@@ -63,7 +63,8 @@ def _table(rows: list[dict]) -> None:
     lines = [header]
     for r in rows:
         comps = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in r["components"].items())
-        lines.append((r["name"], r["distribution"] or "-", r["version"] or "-", f"FAILED: {r['error']}" if r["error"] else comps or "-"))
+        status = f"FAILED: {r['error']}" if r["error"] else comps or "-"
+        lines.append((r["name"], r["distribution"] or "-", r["version"] or "-", status))
     widths = [max(len(line[i]) for line in lines) for i in range(3)]
     for line in lines:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line[:3], widths)) + "  " + line[3])

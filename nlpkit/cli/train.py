@@ -13,7 +13,8 @@ from ..errors import NlpkitError
 
 @click.command()
 @click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, metavar="DIR", help="Run folder: checkpoints, metrics, and the pipeline in DIR/model.")
+@click.option("-o", "--output", required=True, metavar="DIR",
+              help="Run folder: checkpoints, metrics, and the pipeline in DIR/model.")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a config value; repeatable.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 @click.option("--seed", type=int, default=None, help="Random seed [default: the config's seed, else 0].")

@@ -227,7 +227,7 @@ class HMM:
             return 8192, STATE_BUDGET
         states = self.num_tags ** self.order
         size = int(min(8192, max(16, _CHUNK_NUMBERS // states)))
-        return size, states if viterbi else 4 * states  # forward-backward: two float64 tables, 4 per state  # forward-backward: two float64 tables, 4 per state
+        return size, states if viterbi else 4 * states  # forward-backward: two float64 tables, 4 per state
 
     def _batch(self, sentences: list[list[str]], dtype: type) -> _Batch:
         """Look every token up once: a [K, tokens] emission matrix plus sentence offsets."""

@@ -112,8 +112,8 @@ def _load_userdict(backend: Any, path: str) -> None:
     invalid UTF-8 and words with spaces (a mistyped frequency) name the file and line."""
     import jieba
 
-    for number, (line, _) in enumerate(read_lines(path), 1):
-        line = line.strip()
+    for number, (raw, _) in enumerate(read_lines(path), 1):
+        line = raw.strip()
         if not line:
             continue
         word, freq, tag = jieba.re_userdict.match(line).groups()

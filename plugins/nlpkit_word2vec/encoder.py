@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from nlpkit_vocab import VocabEncoder
 
 from nlpkit.errors import OptionError
 from nlpkit.vocab import Vocab
+from nlpkit_vocab import VocabEncoder
 
 
 class Word2VecEncoder(VocabEncoder):

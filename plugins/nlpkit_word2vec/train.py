@@ -193,9 +193,8 @@ def _chunks(sentences: Iterable[Sequence[str]], index: dict[str, int]) -> Iterat
     words outside the vocabulary have id -1."""
     batch: list[Sequence[str]] = []
     size = 0
-    for sentence in sentences:
-        if not isinstance(sentence, (list, tuple)):
-            sentence = list(sentence)
+    for given in sentences:
+        sentence = given if isinstance(given, (list, tuple)) else list(given)
         batch.append(sentence)
         size += len(sentence)
         if size >= _CHUNK_WORDS:

@@ -500,7 +500,7 @@ def _is_number(text: str) -> bool:
 
 def _load_binary(path: str, errors: Literal["strict", "replace"]) -> tuple[list[str], np.ndarray]:
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below
+        stream = open(path, "rb")
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
     with stream:

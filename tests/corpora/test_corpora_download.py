@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nlpkit_corpora import CorpusFile, Manifest, download, load_manifest
-from nlpkit_corpora.manifest import parse_manifest
 
 from nlpkit.errors import InputError
+from nlpkit_corpora import CorpusFile, Manifest, download, load_manifest
+from nlpkit_corpora.manifest import parse_manifest
 
 CORPUS = """
 manifest_version = 1

@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from nlpkit.errors import InputError, UsageError
 from nlpkit_corpora import (
     check_corpus,
     corpus_dir,
@@ -16,8 +18,6 @@ from nlpkit_corpora import (
     search_roots,
 )
 from nlpkit_corpora.locate import sha256_of
-
-from nlpkit.errors import InputError, UsageError
 
 MANIFEST = load_manifest()
 REPO = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from nlpkit_corpora import FORMATS, load_manifest
-from nlpkit_corpora.manifest import SPLITS, parse_manifest
 
 from nlpkit.errors import InputError, UsageError
+from nlpkit_corpora import FORMATS, load_manifest
+from nlpkit_corpora.manifest import SPLITS, parse_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = load_manifest()

@@ -6,9 +6,9 @@ import csv
 from pathlib import Path
 
 import pytest
-from nlpkit_corpora.transforms import apply_transform
 
 from nlpkit.errors import InputError
+from nlpkit_corpora.transforms import apply_transform
 
 SPLIT = {"kind": "csv-split", "seed": 42, "train": 0.8, "dev": 0.1, "header": True}
 

@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from nlpkit_crf.decoder import ViterbiDecoder
-from nlpkit_crf.model import BiLSTM, BiLSTMCRF
-from nlpkit_rnn.models import LSTMModel
 from torch import nn
 
 import nlpkit
@@ -27,6 +24,9 @@ from nlpkit.registry import registry
 from nlpkit.scores import Scores
 from nlpkit.spans import check_scheme
 from nlpkit.training import train
+from nlpkit_crf.decoder import ViterbiDecoder
+from nlpkit_crf.model import BiLSTM, BiLSTMCRF
+from nlpkit_rnn.models import LSTMModel
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

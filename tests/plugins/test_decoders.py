@@ -7,12 +7,12 @@ import json
 
 import pytest
 import torch
-from nlpkit_decoders.decoders import ArgmaxDecoder, GumbelDecoder
 
 from nlpkit.decoder import Decoder
 from nlpkit.errors import OptionError
 from nlpkit.registry import registry
 from nlpkit.scores import Scores
+from nlpkit_decoders.decoders import ArgmaxDecoder, GumbelDecoder
 
 DRAWS = 200_000
 #: chi-square critical values at p = 0.001, by degrees of freedom.

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from nlpkit_trainer import distributed
-from nlpkit_trainer.loop import TorchTrainer
 from safetensors.torch import load_file
 
 from nlpkit.batch import collate
 from nlpkit.errors import OptionError, UsageError
 from nlpkit.testing import invoke, train_config
+from nlpkit_trainer import distributed
+from nlpkit_trainer.loop import TorchTrainer
 
 #: Largest weight difference allowed between 1 and N processes (measured: ~4e-7).
 ATOL = 1e-5

@@ -38,7 +38,8 @@ def upos(tmp_path_factory, corpus_file):  # type: ignore[no-untyped-def]
     config = {
         "seed": 1,
         "task": {"name": "tag", "field": "upos"},
-        "corpus": {"train": str(first_blocks(corpus_file("ud_english_ewt", "en_ewt-ud-train.conllu"), folder / "train.conllu", 4000)),
+        "corpus": {"train": str(first_blocks(corpus_file("ud_english_ewt", "en_ewt-ud-train.conllu"),
+                                             folder / "train.conllu", 4000)),
                    "dev": str(first_blocks(corpus_file("ud_english_ewt", "en_ewt-ud-dev.conllu"), folder / "dev.conllu", 500)),
                    "format": "conllu"},
         "tokenizer": {"name": "whitespace"},
@@ -156,8 +157,8 @@ def test_an_hmm_is_trained_and_used_without_importing_torch(tmp_path, samples) -
     (tmp_path / "c.toml").write_text(
         '[task]\nname = "segment"\n[corpus]\ntrain = "train.txt"\ndev = "dev.txt"\nformat = "segmented"\n'
         '[tokenizer]\nname = "char"\ngraphemes = false\n[model]\nname = "hmm"\nunknown = "chars"\n', encoding="utf-8")
-    (tmp_path / "raw.txt").write_text("".join(line.replace(" ", "") + "\n" for line in
-                                              samples.segmented(samples.cws_sentences(30, seed=3)).splitlines()), encoding="utf-8")
+    lines = samples.segmented(samples.cws_sentences(30, seed=3)).splitlines()
+    (tmp_path / "raw.txt").write_text("".join(line.replace(" ", "") + "\n" for line in lines), encoding="utf-8")
     commands = ["train c.toml -o run --no-progress", "predict run 我们学习汉语", "evaluate run dev.txt --format segmented",
                 "tokenize --tokenizer run 我们学习汉语", "hmm reestimate run raw.txt -o bw --iterations 2 --anchor 0.5",
                 "evaluate bw dev.txt --format segmented"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 
-import nlpkit_pretrained
 import pytest
 
+import nlpkit_pretrained
 from nlpkit.plugins import PluginLoadWarning, reset
 from nlpkit.pretrained import catalog
 

@@ -11,14 +11,15 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-import nlpkit_readers
 import pytest
-from nlpkit_readers.columns import conll_column_names
 
+import nlpkit_readers
 from nlpkit.corpus import FORMATS, Example, read_corpus
 from nlpkit.errors import InputError, UsageError
+from nlpkit_readers.columns import conll_column_names
 
-UPOS = set(["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"])
+UPOS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+        "SCONJ", "SYM", "VERB", "X"}
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

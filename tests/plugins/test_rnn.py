@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from nlpkit_rnn.models import GRUModel, LSTMModel, RecurrentModel, RNNModel
-from nlpkit_vocab.layers import OneHot
 from safetensors.torch import load_model, save_model
 from torch import nn
 
@@ -22,6 +20,8 @@ from nlpkit.errors import OptionError, UsageError
 from nlpkit.model import Model
 from nlpkit.ops import drop_words
 from nlpkit.registry import registry
+from nlpkit_rnn.models import GRUModel, LSTMModel, RecurrentModel, RNNModel
+from nlpkit_vocab.layers import OneHot
 
 
 def _load_reference():  # tests are not a package (importlib mode): load the sibling by path
@@ -40,7 +40,8 @@ VOCAB, DIM, HIDDEN, LABELS, PAD = 20, 6, 7, 5, 0
 LENGTHS = [5, 9, 1, 12, 3]
 
 
-def make(kind: str, head: str = "tag", num_outputs: int = LABELS, embedding: nn.Module | None = None, **options) -> RecurrentModel:
+def make(kind: str, head: str = "tag", num_outputs: int = LABELS, embedding: nn.Module | None = None,
+         **options) -> RecurrentModel:
     """A seeded tiny model in evaluation mode."""
     torch.manual_seed(0)
     embedding = embedding if embedding is not None else nn.Embedding(VOCAB, DIM, padding_idx=PAD)
@@ -247,12 +248,11 @@ def test_tied_weights_are_one_parameter_and_survive_saving(tmp_path):
 
 
 def test_generation_through_a_saved_pipeline_is_reproducible(tmp_path):
-    from nlpkit_decoders.decoders import GumbelDecoder
-    from nlpkit_vocab import VocabEncoder
-
     from nlpkit.api import get_tokenizer
     from nlpkit.pipeline import Pipeline
     from nlpkit.tasks.generate import GenerateTask
+    from nlpkit_decoders.decoders import GumbelDecoder
+    from nlpkit_vocab import VocabEncoder
 
     encoder = VocabEncoder(dim=8)
     encoder.fit([list("hello world, hello there")])

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from nlpkit_trainer import checkpoint
-from nlpkit_trainer.log import MetricsLog, plot_learning_curve, scalars
-from nlpkit_trainer.loop import TorchTrainer
-from nlpkit_trainer.optim import make_optimizer, make_schedule, resolve_precision
 
 from nlpkit import io as nlpkit_io
 from nlpkit.data import SequenceData
 from nlpkit.errors import InputError, OptionError, UsageError
 from nlpkit.registry import registry
 from nlpkit.trainer import TrainingJob
+from nlpkit_trainer import checkpoint
+from nlpkit_trainer.log import MetricsLog, plot_learning_curve, scalars
+from nlpkit_trainer.loop import TorchTrainer
+from nlpkit_trainer.optim import make_optimizer, make_schedule, resolve_precision
 
 CPU = torch.device("cpu")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from nlpkit_vocab.lexicon import END_BASE, ROLE_BASE, START_BASE, B, E, Lexicon, M, S
 
 from nlpkit.errors import InputError, OptionError
 from nlpkit.registry import registry
+from nlpkit_vocab.lexicon import END_BASE, ROLE_BASE, START_BASE, B, E, Lexicon, M, S
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -118,7 +118,7 @@ def test_the_pipeline_keeps_its_own_copy_of_the_lexicon(tmp_path) -> None:
     import torch
 
     ids = torch.tensor([again.encode(list("长江"))])
-    lexicon = torch.tensor([again.features(list("长江"))["lexicon"]])
+    lexicon = torch.from_numpy(again.features(list("长江"))["lexicon"]).unsqueeze(0)  # shape: [1, T, 3]
     assert layer(ids, lexicon=lexicon).shape == (1, 2, 4 + 9)
 
 

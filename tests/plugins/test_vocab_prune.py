@@ -7,13 +7,13 @@ from collections import Counter
 
 import pytest
 import torch
-from nlpkit_vocab import _bigrams
-from nlpkit_vocab.prune import prune_bigrams
 
 import nlpkit
 from nlpkit.batch import collate
 from nlpkit.errors import UsageError
 from nlpkit.testing import train_config
+from nlpkit_vocab import _bigrams
+from nlpkit_vocab.prune import prune_bigrams
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -8,13 +8,13 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from nlpkit_word2vec.vectors import WordVectors
 
 import nlpkit
 from nlpkit import training
 from nlpkit.errors import OptionError
 from nlpkit.registry import registry
 from nlpkit.testing import assert_cli_error, invoke
+from nlpkit_word2vec.vectors import WordVectors
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -131,7 +131,8 @@ def test_command_errors_are_one_line(corpus, tmp_path) -> None:
                      "No word occurs min_count=1000000 times", "'wrench', occurs 649 times")
     assert_cli_error(invoke("word2vec", "evaluate", out), 2, "--similarity FILE")
     (tmp_path / "bad.txt").write_text("2 3\ncat 1 2 3\ndog 1 2\n", encoding="utf-8")
-    assert_cli_error(invoke("word2vec", "similar", tmp_path / "bad.txt", "cat"), 1, "bad.txt:3:", "has 2 values, the header says 3")
+    assert_cli_error(invoke("word2vec", "similar", tmp_path / "bad.txt", "cat"), 1, "bad.txt:3:",
+                     "has 2 values, the header says 3")
 
 
 def test_the_conll2003_word2vec_config_differs_only_in_the_encoder_schedule_and_word_dropout(repo_config) -> None:

@@ -11,11 +11,11 @@ import weakref
 import numpy as np
 import pytest
 import torch
+
+from nlpkit.errors import UsageError
 from nlpkit_word2vec import train as train_module
 from nlpkit_word2vec.train import EpochStats, Vocabulary, train_word2vec
 from nlpkit_word2vec.vectors import WordVectors
-
-from nlpkit.errors import UsageError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TOPICS = ([f"sea{i}" for i in range(8)], [f"sky{i}" for i in range(8)])

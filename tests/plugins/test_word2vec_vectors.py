@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from nlpkit_word2vec import vectors as vectors_module
-from nlpkit_word2vec.vectors import WordVectors
 
 from nlpkit.errors import InputError, UsageError
+from nlpkit_word2vec import vectors as vectors_module
+from nlpkit_word2vec.vectors import WordVectors
 
 try:
     import gensim

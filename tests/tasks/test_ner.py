@@ -54,7 +54,7 @@ def test_registered_with_the_entity_f1_metric() -> None:
 def test_the_default_field_is_the_ner_column(tmp_path) -> None:
     task, tokenizer, encoder = parts()
     text = "EU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\nGerman JJ B-NP B-MISC\n\n"
-    train_data, dev_data, labels = task.datasets(corpus(tmp_path, "t.txt", text), corpus(tmp_path, "d.txt", text),
+    _, dev_data, labels = task.datasets(corpus(tmp_path, "t.txt", text), corpus(tmp_path, "d.txt", text),
                                                  tokenizer, encoder)
     assert set(labels.items) == {"B-ORG", "O", "B-MISC"}
     assert dev_data.tokens == [["EU", "rejects"], ["German"]]

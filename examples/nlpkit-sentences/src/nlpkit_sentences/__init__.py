@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-
 from importlib.resources import files
 
 from nlpkit import Tokenizer, Tokens, hookimpl
