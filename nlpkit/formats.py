@@ -42,5 +42,7 @@ def format_result(result, fmt: str) -> str:  # type: ignore[no-untyped-def]
     if fmt == "json":
         return json.dumps(result.to_json(), ensure_ascii=False) + "\n"
     if fmt == "text":
-        return f"{result.label}\t{result.score:.4f}\n"
-    raise ValueError(f"format {fmt!r} does not apply to classification; use text or json")
+        return "\n" if result.label is None else f"{result.label}\t{result.score:.4f}\n"
+    from .errors import UsageError
+
+    raise UsageError(f"Format '{fmt}' does not apply to a classifier, which labels whole texts: use -f text or -f json.")

@@ -54,7 +54,8 @@ class Pipeline:
     def pipe(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[Any]:
         """Predict for a stream of texts, ``batch_size`` at a time, in input order."""
         if not hasattr(self.task, "predict"):
-            raise UsageError(f"A '{self.task.name}' pipeline does not label text; use generate().")
+            raise UsageError(f"A '{self.task.name}' pipeline does not label text, it writes it: run "
+                             "'nlpkit generate MODEL --prefix TEXT', or Pipeline.generate() in Python.")
         for chunk in batched(texts, batch_size):
             yield from self.task.predict(self, chunk, batch_size)
 

@@ -23,11 +23,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class ClassifyResult:
-    """The predicted ``label`` of ``text``, its probability, and every label's probability."""
+    """The predicted ``label`` of ``text``, its probability, and every label's probability;
+    a text with no tokens (empty, or only spaces) has no label: ``None``, ``None``, ``{}``."""
 
     text: str
-    label: str
-    score: float
+    label: str | None
+    score: float | None
     probabilities: dict[str, float]
 
     def to_json(self) -> dict:
@@ -75,7 +76,10 @@ class ClassifyTask(Task):
             chunks.append((indices, torch.softmax(scores.logits.float(), dim=-1).cpu().tolist()))
         labels = pipeline.labels.items
         results = []
-        for text, probs in zip(texts, restore_order(chunks, len(texts))):
+        for text, words, probs in zip(texts, tokens, restore_order(chunks, len(texts))):
+            if not words:  # nothing to read: no label, rather than the model's guess about padding
+                results.append(ClassifyResult(text, None, None, {}))
+                continue
             best = max(range(len(probs)), key=probs.__getitem__)
             results.append(ClassifyResult(text, labels[best], probs[best], dict(zip(labels, probs))))
         return results

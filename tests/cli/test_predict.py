@@ -207,7 +207,25 @@ def test_a_pipeline_of_a_newer_format(classifier, tmp_path):
 
 
 def test_a_language_model_does_not_label_text(language_model):
-    assert_error(invoke("predict", language_model, "abc"), 2, "'generate' pipeline does not label text")
+    assert_error(invoke("predict", language_model, "abc"), 2, "'generate' pipeline does not label text",
+                 "nlpkit generate MODEL --prefix TEXT")
+
+
+def test_conll_output_of_a_classifier_is_one_clear_line(classifier, tmp_path):
+    out = tmp_path / "labels.txt"
+    assert_error(invoke("predict", classifier, "-f", "conll", "-o", out, "Tanaka"), 2,
+                 "Format 'conll' does not apply to a classifier", "-f text or -f json")
+    assert not out.exists()  # nothing half-written
+
+
+def test_an_empty_line_gets_no_label(classifier):
+    result = invoke("predict", classifier, "-i", "-", input="Tanaka\n\n   \nRossi\n")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("\n")
+    assert lines[1] == "" and lines[2] == "" and lines[0] and lines[3]  # one output line per input line
+    rows = [json.loads(line) for line in invoke("predict", classifier, "-f", "json", "", "Rossi").stdout.splitlines()]
+    assert rows[0] == {"text": "", "label": None, "score": None, "probabilities": {}}
+    assert rows[1]["label"] is not None
 
 
 def test_unreadable_input(classifier, tmp_path):

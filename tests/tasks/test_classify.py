@@ -118,6 +118,8 @@ def test_predict_returns_probabilities_summing_to_one(untrained) -> None:
     texts = ["good", "a much longer text than the rest", "", "zzz unknown"]
     results = list(untrained.pipe(texts, batch_size=3))
     assert [r.text for r in results] == texts
+    empty = results.pop(2)  # nothing to read: no label rather than a guess about padding
+    assert (empty.label, empty.score, empty.probabilities) == (None, None, {})
     for result in results:
         assert list(result.probabilities) == ["pos", "neg", "neu"]
         assert math.isclose(sum(result.probabilities.values()), 1.0, rel_tol=1e-6)
