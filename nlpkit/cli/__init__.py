@@ -72,6 +72,14 @@ class LazyGroup(click.Group):
             return []
         return sorted(set(self.commands) - set(before))
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``--traceback`` may come after the subcommand too (``nlpkit predict ... --traceback``):
+        it is the group's option wherever it is written, up to a ``--``."""
+        end = args.index("--") if "--" in args else len(args)
+        if "--traceback" in args[1:end]:
+            args = ["--traceback", *(a for i, a in enumerate(args) if a != "--traceback" or i >= end)]
+        return super().parse_args(ctx, args)
+
     def main(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
@@ -88,6 +96,9 @@ class LazyGroup(click.Group):
         except BrokenPipeError:  # e.g. `nlpkit tokenize ... | head`
             sys.stderr.close()
             ctx.exit(1)
+        except KeyboardInterrupt:  # Ctrl-C: 130 (128 + SIGINT) from every command, as train gives
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

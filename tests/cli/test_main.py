@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -53,3 +54,34 @@ def test_plugins_table_and_json():
     jieba = next(p for p in data["plugins"] if p["name"] == "jieba")
     assert jieba["distribution"] == "nlpkit" and jieba["version"] == nlpkit.__version__
     assert jieba["components"] == {"tokenizers": ["jieba (zh)"]}
+
+
+def test_traceback_works_after_the_subcommand_too(tmp_path):
+    from nlpkit.errors import InputError
+    from nlpkit.testing import invoke
+
+    plain = invoke("predict", tmp_path, "x")
+    assert plain.exit_code == 1 and "Error: " in plain.stderr
+    after = invoke("predict", tmp_path, "x", "--traceback")
+    assert isinstance(after.exception, InputError)  # raised, not turned into one line
+    before = invoke("--traceback", "predict", tmp_path, "x")
+    assert isinstance(before.exception, InputError)
+    assert invoke("tokenize", "-t", "whitespace", "--", "--traceback").stdout == "--traceback\n"
+
+
+def test_ctrl_c_exits_130_from_any_command():
+    """SIGINT while ``nlpkit tokenize`` waits on stdin: one line, exit 130, as train gives."""
+    import signal
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "nlpkit", "tokenize", "-i", "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waiting = Path(f"/proc/{process.pid}/wchan")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "pipe_read" not in (waiting.read_text() if waiting.exists() else ""):
+        time.sleep(0.1)  # until it is started and blocked reading stdin (Linux tells; elsewhere wait it out)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "Interrupted."

@@ -122,6 +122,14 @@ def test_train_similar_analogy_and_evaluate_commands(corpus, tmp_path) -> None:
         vectors.evaluate_similarity(tmp_path / "pairs.tsv").spearman)
 
 
+def test_no_progress_bar_unless_stderr_is_a_terminal(corpus, tmp_path) -> None:
+    result = invoke("word2vec", "train", corpus, "-o", tmp_path / "v.txt", "--dim", 8, "--min-count", 1, "--epochs", 1,
+                    "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == ["Training skipgram vectors on cpu.", "Wrote 8 vectors of 8 dimensions to "
+                                          f"{tmp_path / 'v.txt'}."]
+
+
 def test_command_errors_are_one_line(corpus, tmp_path) -> None:
     out = tmp_path / "v.txt"
     assert invoke("word2vec", "train", corpus, "-o", out, "--min-count", 1, "--epochs", 1, "--no-progress",
