@@ -41,13 +41,17 @@ def load_config(path: str | Path | None, overrides: list[str] = (), base: dict |
     config = copy.deepcopy(base or {})
     if path is not None:
         config = _read_toml(Path(path))
-        _resolve_corpus_paths(config, Path(path).parent)
     for item in overrides:
-        before = dict(config.get("corpus", {}))
         apply_override(config, item)
-        changed = {k: v for k, v in config.get("corpus", {}).items() if before.get(k) != v}
-        _resolve_corpus_paths({"corpus": changed}, Path.cwd())
-        config.get("corpus", {}).update(changed)
+    # Only now, so that --set can replace a corpus the file names but this machine lacks:
+    # the file's paths are relative to its folder, those given on the command line to here.
+    corpus = config.get("corpus", {})
+    overridden = {key for item in overrides if (key := _corpus_key(item))}
+    from_file = {k: v for k, v in corpus.items() if k not in overridden}
+    _resolve_corpus_paths({"corpus": from_file}, Path(path).parent if path is not None else Path.cwd())
+    from_command_line = {k: v for k, v in corpus.items() if k in overridden}
+    _resolve_corpus_paths({"corpus": from_command_line}, Path.cwd())
+    corpus.update({**from_file, **from_command_line})
     validate(config)
     return config
 
@@ -57,6 +61,12 @@ def _resolve_corpus_paths(config: dict[str, Any], base: Path) -> None:
     for key in ("train", "dev", "test"):
         if isinstance(corpus.get(key), str):
             corpus[key] = resolve_corpus_path(corpus[key], base)
+
+
+def _corpus_key(item: str) -> str | None:
+    """``train`` for ``corpus.train=...``; None for an override of anything else."""
+    section, _, key = item.partition("=")[0].strip().partition(".")
+    return key if section == "corpus" and key else None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

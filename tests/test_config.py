@@ -148,6 +148,22 @@ def test_set_corpus_paths_are_resolved_too(tmp_path) -> None:
     assert config["corpus"]["train"] == str(sample_path("names"))
 
 
+def test_set_replaces_a_corpus_this_machine_lacks(tmp_path, monkeypatch) -> None:
+    """The file names a corpus that is not here; --set gives another before anything looks for it."""
+    from nlpkit_corpora import sample_path
+
+    text = BASE.replace('train = "data/train.tsv"', 'train = "corpus:no_such_corpus/train.txt"')
+    assert "no_such_corpus" in text
+    with pytest.raises(UsageError, match="no_such_corpus"):
+        load_config(write_config(tmp_path, text))
+    config = load_config(write_config(tmp_path, text), ["corpus.train=sample:names"])
+    assert config["corpus"]["train"] == str(sample_path("names"))
+    monkeypatch.chdir(tmp_path)
+    mine = load_config(write_config(tmp_path / "configs", text), ["corpus.train=mine.tsv"])
+    assert mine["corpus"]["train"] == str((tmp_path / "mine.tsv").resolve())  # relative to where it was typed
+    assert mine["corpus"]["dev"] == str((tmp_path / "elsewhere" / "dev.tsv").resolve())  # the file's, to its folder
+
+
 def test_an_option_of_the_wrong_type_fails_early(tmp_path) -> None:
     with pytest.raises(OptionError, match="epochs"):
         load_config(write_config(tmp_path), ["trainer.epochs=three"])
