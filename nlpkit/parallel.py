@@ -12,10 +12,20 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
+from .errors import UsageError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 _worker_fn: Callable[[Any], Any] | None = None
+
+#: Why a pool's workers die before they start, nearly always: the script that started them
+#: has no main guard, so each worker, importing it, tries to start a pool of its own.
+WORKERS_DIED = (
+    "The {n} worker processes died before finishing their work. Run from a script, put the code "
+    "that starts them under 'if __name__ == \"__main__\":' (each worker imports your script); "
+    "otherwise use n_process=1 to see the error in this process."
+)
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -36,15 +46,23 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], n_process: int = 1) ->
     if n_process <= 1:
         yield from map(fn, items)
         return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     in_flight = 4 * n_process
-    with _context().Pool(n_process, initializer=_set_worker_fn, initargs=(fn,)) as pool:
-        pending: deque = deque()
+    pool = ProcessPoolExecutor(n_process, mp_context=_context(), initializer=_set_worker_fn, initargs=(fn,))
+    pending: deque = deque()
+    try:
         for item in items:
-            pending.append(pool.apply_async(_call_worker_fn, (item,)))
+            pending.append(pool.submit(_call_worker_fn, item))
             if len(pending) >= in_flight:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().get()
+            yield pending.popleft().result()
+    except BrokenProcessPool:
+        raise UsageError(WORKERS_DIED.format(n=n_process)) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _context() -> multiprocessing.context.BaseContext:
