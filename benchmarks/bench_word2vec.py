@@ -103,6 +103,7 @@ def write_corpus(sentences: list[list[str]], path: str) -> int:
     """The corpus as text, tokens separated by spaces, written atomically."""
     from nlpkit.io import atomic_write
 
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # runs/ on a fresh clone
     with atomic_write(path) as out:
         out.writelines(" ".join(tokens) + "\n" for tokens in sentences)
     print(f"wrote {_count(sentences):,} words in {len(sentences):,} sentences to {path}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import NlpkitError
+from ..errors import NlpkitError, UsageError
 
 
 @click.command()
@@ -41,6 +41,7 @@ def train(config_path: str, output: str, overrides: tuple[str, ...], device: str
     config = load_config(config_path, list(overrides))
     if nproc > 1:
         _check_batch_split(config, nproc)
+        _check_device(device, nproc)
         _launch(nproc, _worker_argv(config_path, output, overrides, device, seed, resume, overwrite, progress))
         return
     show = sys.stderr.isatty() if progress is None else progress
@@ -67,6 +68,20 @@ def _check_batch_split(config: dict, nproc: int) -> None:
     check = getattr(trainer, "check_world_size", None)
     if check is not None:
         check(nproc)
+
+
+def _check_device(device: str, nproc: int) -> None:
+    """Refuse a device this machine lacks (or too few GPUs) once, here, rather than from
+    every worker process with torch's log lines around it."""
+    from ..device import resolve_device
+
+    target = resolve_device(device)
+    if target.type == "cuda" and target.index is None:
+        import torch
+
+        if torch.cuda.device_count() < nproc:
+            raise UsageError(f"--nproc {nproc} --device cuda runs one process per GPU, and torch sees "
+                             f"{torch.cuda.device_count()}; use --nproc {torch.cuda.device_count()} or --device cpu.")
 
 
 def _worker_argv(config_path: str, output: str, overrides: tuple[str, ...], device: str, seed: int | None,

@@ -265,6 +265,23 @@ def test_each_rank_refuses_a_batch_that_does_not_split():
         TorchTrainer(batch_size=4).check_world_size(8)
 
 
+def test_a_device_this_machine_lacks_is_refused_once_before_starting(corpus, tmp_path):
+    import torch
+
+    (tmp_path / "config.toml").write_text(config(corpus), encoding="utf-8")
+    started = time.monotonic()
+    result = invoke("train", tmp_path / "config.toml", "-o", tmp_path / "run", "--device", "cuda:7", "--nproc", 2)
+    assert result.exit_code == 2, result.output
+    [error] = [line for line in result.stderr.splitlines() if line.strip()]  # one line, no worker's copy
+    expected = "does not exist" if torch.cuda.is_available() else "torch sees no CUDA GPU"
+    assert error.startswith("Error: ") and expected in error
+    assert time.monotonic() - started < 30 and not (tmp_path / "run").exists()
+    if not torch.cuda.is_available():  # the plain `--device cuda` of a machine without a GPU
+        plain = invoke("train", tmp_path / "config.toml", "-o", tmp_path / "run", "--device", "cuda", "--nproc", 2)
+        assert plain.exit_code == 2 and [line for line in plain.stderr.splitlines() if line.strip()] == [
+            "Error: CUDA was asked for ('cuda') but torch sees no CUDA GPU; use --device cpu or auto."]
+
+
 def test_nproc_must_be_positive(tmp_path):
     result = invoke("train", tmp_path / "config.toml", "-o", tmp_path / "run", "--nproc", 0)
     assert result.exit_code == 2 and "--nproc" in result.output
