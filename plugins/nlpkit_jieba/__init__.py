@@ -108,16 +108,18 @@ def _new_backend(dictionary: str | None) -> Any:
 
 
 def _load_userdict(backend: Any, path: str) -> None:
-    """Load a jieba user dictionary (``word [freq] [tag]`` per line), stricter than jieba:
-    invalid UTF-8 and words with spaces (a mistyped frequency) name the file and line."""
+    """Load a jieba user dictionary (``word [freq] [tag]`` per line) as jieba reads it (a
+    byte-order mark stripped from any line; a word may hold a space when a frequency follows,
+    ``Edu Trust认证 2000``), a little stricter: invalid UTF-8, and a word with spaces but no
+    frequency (a mistyped one, ``词 1O nz``), name the file and line."""
     import jieba
 
     for number, (raw, _) in enumerate(read_lines(path), 1):
-        line = raw.strip()
+        line = raw.strip().lstrip("\ufeff")
         if not line:
             continue
         word, freq, tag = jieba.re_userdict.match(line).groups()
-        if any(c.isspace() for c in word):
+        if not freq and any(c.isspace() for c in word):
             raise InputError(
                 f"expected 'word [frequency] [tag]' (frequency a whole number, tag in a-z), got {line!r}",
                 path,

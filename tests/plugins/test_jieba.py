@@ -124,6 +124,18 @@ def test_user_dictionary_frequency_and_tag_are_used(tmp_path):
     assert (toks.texts[-1], toks.tags[-1]) == ("蓝瘦香菇", "nz")
 
 
+def test_jiebas_own_user_dictionary_loads_as_jieba_reads_it(tmp_path):
+    """jieba's test/userdict.txt: a word with a space (and a frequency) on line 10; a
+    byte-order mark may start any line (jieba strips it from each)."""
+    user_dict = tmp_path / "userdict.txt"
+    user_dict.write_text("云计算 5\n李小福 2 nr\n创新办 3 i\neasy_install 3 eng\n好用 300\n韩玉赏鉴 3 nz\n"
+                         "八一双鹿 3 nz\n台中\n凱特琳 nz\nEdu Trust认证 2000\n\ufeff蓝瘦香菇 50 nz\n", encoding="utf-8")
+    tok = get_tokenizer("jieba", user_dicts=(str(user_dict),), pos=True)
+    toks = tok("李小福是创新办主任也是云计算方面的专家，今天真是蓝瘦香菇")
+    assert {"李小福", "创新办", "云计算", "蓝瘦香菇"} <= set(toks.texts)
+    assert toks.tags[toks.texts.index("蓝瘦香菇")] == "nz"
+
+
 def test_missing_dictionary_file(tmp_path):
     with pytest.raises(InputError, match="nope.txt: jieba dictionary file not found"):
         get_tokenizer("jieba", user_dicts=(str(tmp_path / "nope.txt"),))
