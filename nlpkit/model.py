@@ -50,13 +50,16 @@ class Model(torch.nn.Module):
     def forward(self, batch: Batch) -> Scores:  # type: ignore[override]
         raise NotImplementedError
 
-    def loss(self, scores: Scores, batch: Batch) -> torch.Tensor:
-        """Mean loss of a batch (cross-entropy over real tokens, or over sequences)."""
+    def loss(self, scores: Scores, batch: Batch, label_smoothing: float = 0.0) -> torch.Tensor:
+        """Mean loss of a batch (cross-entropy over real tokens, or over sequences), with
+        ``label_smoothing`` of the targets when training asks for it."""
         if scores.logits is not None:
-            return torch.nn.functional.cross_entropy(scores.logits.float(), batch.labels)
+            return torch.nn.functional.cross_entropy(scores.logits.float(), batch.labels,
+                                                     label_smoothing=label_smoothing)
         assert scores.emissions is not None and scores.mask is not None and batch.labels is not None
         mask = scores.mask  # shape: [B, T]
-        return torch.nn.functional.cross_entropy(scores.emissions[mask].float(), batch.labels[mask])
+        return torch.nn.functional.cross_entropy(scores.emissions[mask].float(), batch.labels[mask],
+                                                 label_smoothing=label_smoothing)
 
     def step(self, ids: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
         """Language models: logits ``[B, T, V]`` for ``ids [B, T]`` continuing from ``state``,

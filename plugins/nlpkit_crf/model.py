@@ -133,10 +133,14 @@ class BiLSTMCRF(Model):
         return ops.apply_constraints(self.transitions, self.start, self.end,
                                      self.allowed, self.allowed_start, self.allowed_end)
 
-    def loss(self, scores: Scores, batch: Batch) -> torch.Tensor:
-        """CRF: the NLL of the gold paths; softmax: the base class cross-entropy."""
+    def loss(self, scores: Scores, batch: Batch, label_smoothing: float = 0.0) -> torch.Tensor:
+        """CRF: the NLL of the gold paths; softmax: the base class cross-entropy (with
+        ``label_smoothing``, which a CRF's whole-path NLL has no targets for)."""
         if scores.transitions is None:
-            return super().loss(scores, batch)
+            return super().loss(scores, batch, label_smoothing)
+        if label_smoothing:
+            raise OptionError(f"Trainer option 'label_smoothing' smooths softmax targets; model '{self.name}' with "
+                              "crf = true learns whole tag paths. Leave it at 0, or use model 'bilstm' (no CRF).")
         assert scores.emissions is not None and scores.mask is not None and batch.labels is not None
         assert scores.start is not None and scores.end is not None
         # token_mean (the batch's NLL over its real tokens), not a per-sentence mean: the

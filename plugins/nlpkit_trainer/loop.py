@@ -38,6 +38,11 @@ class TorchTrainer(Trainer):
     :class:`torch.optim.swa_utils.AveragedModel`); dev evaluation, the best model and
     the saved pipeline then use the average, which smooths the step-to-step noise of
     the last epochs. ``0.998`` averages over roughly the last 500 steps.
+
+    ``label_smoothing`` (0: off) trains softmax heads on targets that give that much of
+    their mass to the other labels (Szegedy et al. 2016), as torch's ``cross_entropy`` does;
+    the dev loss stays the plain cross-entropy. A CRF's path NLL has no such targets: it is
+    refused there.
     """
 
     name = "torch"
@@ -65,6 +70,7 @@ class TorchTrainer(Trainer):
         eval_batch_size: int = 64,
         grad_accum_steps: int = 1,
         ema: float = 0.0,
+        label_smoothing: float = 0.0,
     ) -> None:
         self.epochs, self.max_steps, self.batch_size = epochs, max_steps, batch_size
         self.optimizer, self.lr, self.weight_decay, self.momentum = optimizer, lr, weight_decay, momentum
@@ -73,7 +79,7 @@ class TorchTrainer(Trainer):
         self.clip_grad_norm, self.precision = clip_grad_norm, precision
         self.eval_every, self.patience, self.checkpoint_every = eval_every, patience, checkpoint_every
         self.log_every, self.eval_batch_size = log_every, eval_batch_size
-        self.grad_accum_steps, self.ema = grad_accum_steps, ema
+        self.grad_accum_steps, self.ema, self.label_smoothing = grad_accum_steps, ema, label_smoothing
         _validate(self)
 
     def fit(
@@ -148,11 +154,27 @@ def _validate(cfg: TorchTrainer) -> None:
     if not 0 <= cfg.ema < 1:
         raise OptionError(f"{what} option 'ema' must be at least 0 (off) and below 1, not {cfg.ema}: "
                           "the weight of the old average at each step, e.g. 0.998.")
+    if not 0 <= cfg.label_smoothing < 1:
+        raise OptionError(f"{what} option 'label_smoothing' must be at least 0 (off) and below 1, not "
+                          f"{cfg.label_smoothing}: the share of each target spread over the other labels, e.g. 0.1.")
     if cfg.schedule == "plateau" and cfg.warmup_steps:
         raise OptionError(f"{what}: warmup_steps cannot be combined with schedule=plateau.")
     if cfg.batch_size % cfg.grad_accum_steps:
         raise OptionError(f"{what} option 'grad_accum_steps' ({cfg.grad_accum_steps}) must divide batch_size "
                           f"({cfg.batch_size}): each step's batch is split into that many micro-batches.")
+
+
+def _loss_options(model: torch.nn.Module, label_smoothing: float) -> dict:
+    """The training loss's extra arguments: ``label_smoothing`` when on, checked against
+    what the model's ``loss`` takes (a third-party model may not take it)."""
+    import inspect
+
+    if not label_smoothing:
+        return {}
+    if "label_smoothing" not in inspect.signature(model.loss).parameters:
+        raise OptionError(f"Trainer 'torch' option 'label_smoothing': model '{model.name}' does not take it "
+                          "(its loss() has no label_smoothing argument); leave it at 0.")
+    return {"label_smoothing": label_smoothing}
 
 
 class _Run:
@@ -164,6 +186,7 @@ class _Run:
         self.group, self.main = group, group is None or group.main
         self.model = job.model.to(device)
         self.forward_model: torch.nn.Module = self.model  # the DDP wrapper when there are several processes
+        self.loss_options = _loss_options(self.model, cfg.label_smoothing)
         self.steps_per_epoch = len(job.train.epoch_order(cfg.batch_size, job.seed, 0))
         self.total = cfg.epochs * self.steps_per_epoch
         if cfg.max_steps:
@@ -278,7 +301,7 @@ class _Run:
             return self._split_step(indices)
         batch = self.job.train.batch(indices).to(self.device)
         with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
-            loss = self.model.loss(self.model(batch), batch)
+            loss = self.model.loss(self.model(batch), batch, **self.loss_options)
         if not torch.isfinite(loss):
             raise NlpkitError(
                 f"The training loss became {float(loss.detach())} at step {self.counters['step'] + 1}. "
@@ -304,7 +327,7 @@ class _Run:
         for k, (batch, n) in enumerate(zip(batches, units)):
             with self._no_sync(k < accum - 1):
                 with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
-                    loss = self.model.loss(self.forward_model(batch), batch)
+                    loss = self.model.loss(self.forward_model(batch), batch, **self.loss_options)
                 self.scaler.scale(loss * (n * world / max(total, 1.0))).backward()
             loss_sum, tokens = loss_sum + float(loss.detach()) * n, tokens + (int(batch.mask.sum()) if n else 0)
         loss_sum, tokens = self._sum([loss_sum, float(tokens)])

@@ -20,6 +20,7 @@ from nlpkit import io as nlpkit_io
 from nlpkit.data import SequenceData
 from nlpkit.errors import InputError, OptionError, UsageError
 from nlpkit.registry import registry
+from nlpkit.testing import invoke
 from nlpkit.trainer import TrainingJob
 from nlpkit_trainer import checkpoint
 from nlpkit_trainer.log import MetricsLog, plot_learning_curve, scalars
@@ -460,6 +461,39 @@ def test_ema_evaluates_and_keeps_the_moving_average_of_the_weights(tmp_path):
     for key, value in average.items():
         torch.testing.assert_close(final[key], value)
     assert not same(final, weights[6])  # the average, not the weights of step 6
+
+
+@pytest.mark.parametrize("smoothing", [1.0, -0.1])
+def test_label_smoothing_outside_0_to_1_is_refused(smoothing):
+    with pytest.raises(OptionError, match="'label_smoothing' must be at least 0"):
+        TorchTrainer(label_smoothing=smoothing)
+
+
+def test_label_smoothing_takes_the_step_of_torchs_smoothed_cross_entropy(tmp_path):
+    """One plain SGD step equals the hand-made step on cross_entropy(label_smoothing=0.2)."""
+    training_job = job(tmp_path, [0.5])
+    model = training_job.model
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    batch = training_job.train.batch(training_job.train.epoch_order(4, training_job.seed, 0)[0])
+    logits = model(batch).logits  # shape: [4, 2]
+    loss = torch.nn.functional.cross_entropy(logits, batch.labels, label_smoothing=0.2)
+    grads = dict(zip([n for n, _ in model.named_parameters()], torch.autograd.grad(loss, list(model.parameters()))))
+    expected = {k: start[k] - 0.1 * grads[k] if k in grads else start[k] for k in start}
+    trainer = TorchTrainer(epochs=1, max_steps=1, batch_size=4, optimizer="sgd", momentum=0.0, lr=0.1,
+                           clip_grad_norm=None, label_smoothing=0.2)
+    _, weights = fit(trainer, training_job)
+    for key, value in expected.items():
+        torch.testing.assert_close(weights[1][key], value)
+
+
+def test_label_smoothing_is_refused_for_a_crf(tmp_path, samples):
+    (tmp_path / "train.conll").write_text(samples.conll(samples.ner_sentences(20, seed=1)), encoding="utf-8")
+    (tmp_path / "c.toml").write_text(
+        '[task]\nname = "ner"\n[corpus]\ntrain = "train.conll"\nformat = "conll"\nsplit = [0.8, 0.2]\n'
+        '[encoder]\nname = "vocab"\ndim = 4\n[model]\nname = "bilstm-crf"\nhidden_size = 4\n[decoder]\n'
+        'name = "viterbi"\n[trainer]\nname = "torch"\nepochs = 1\nlabel_smoothing = 0.1\n', encoding="utf-8")
+    result = invoke("train", tmp_path / "c.toml", "-o", tmp_path / "run", "--device", "cpu")
+    assert result.exit_code == 2 and "'label_smoothing' smooths softmax targets" in result.stderr, result.output
 
 
 def test_ema_resumes_to_the_same_average(tmp_path):
