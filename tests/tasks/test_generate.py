@@ -125,13 +125,13 @@ def test_evaluate_reports_loss_bits_and_perplexity(tmp_path) -> None:
 
 def test_a_generate_pipeline_does_not_label_text(tmp_path) -> None:
     pipeline = untrained(tmp_path)
-    with pytest.raises(UsageError, match="use generate"):
+    with pytest.raises(UsageError, match=r"nlpkit generate MODEL --prefix TEXT.*Pipeline\.generate\(\)"):
         list(pipeline.pipe(["abc"]))
 
 
 def test_calling_a_generate_pipeline_is_a_usage_error(tmp_path) -> None:
     pipeline = untrained(tmp_path)
-    with pytest.raises(UsageError, match="use generate"):
+    with pytest.raises(UsageError, match=r"nlpkit generate MODEL --prefix TEXT.*Pipeline\.generate\(\)"):
         pipeline("abc")
 
 
