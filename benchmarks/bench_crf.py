@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""CRF maths: nlpkit.ops against pytorch-crf (torchcrf.CRF), NLL and Viterbi decoding.
+"""CRF maths: nlpkit.crf against pytorch-crf (torchcrf.CRF), NLL and Viterbi decoding.
 
 Two settings (batch x length x tags): 32 x 40 x 9 (CoNLL-2003 NER sized) and
 64 x 100 x 20, with random emissions and random lengths (seeded; one row full length),
@@ -86,7 +86,7 @@ def _inputs(batch, steps, k, seed, device, crf_class):  # type: ignore[no-untype
     """Emissions (requiring grad), tags, mask, lengths and a CRF with random parameters."""
     import torch
 
-    from nlpkit.ops import mask_from_lengths
+    from nlpkit.crf import mask_from_lengths
 
     g = torch.Generator().manual_seed(seed)
     emissions = torch.randn(batch, steps, k, generator=g).to(device).requires_grad_()  # shape: [B, T, K]
@@ -106,7 +106,7 @@ def _check_same(emissions, tags, mask, crf, setting: str) -> None:  # type: igno
     """Exit loudly unless both libraries give the same NLL and the same paths."""
     import torch
 
-    from nlpkit.ops import crf_nll, viterbi
+    from nlpkit.crf import crf_nll, viterbi
 
     with torch.no_grad():
         ours = crf_nll(emissions, tags, mask, *_params(crf), reduction="sum").item()
@@ -127,7 +127,7 @@ def _decode_lists(paths, mask) -> list[list[int]]:  # type: ignore[no-untyped-de
 
 
 def _nll_contenders(emissions, tags, mask, crf, calls: int, device):  # type: ignore[no-untyped-def]
-    from nlpkit.ops import crf_nll
+    from nlpkit.crf import crf_nll
 
     leaves = [emissions, *crf.parameters()]
 
@@ -149,7 +149,7 @@ def _nll_contenders(emissions, tags, mask, crf, calls: int, device):  # type: ig
 def _decode_contenders(emissions, tags, mask, crf, calls: int, device):  # type: ignore[no-untyped-def]
     import torch
 
-    from nlpkit.ops import viterbi
+    from nlpkit.crf import viterbi
 
     def nlpkit() -> None:
         with torch.no_grad():

@@ -134,6 +134,6 @@ def bucketed_order(
 def sorted_order(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     """Batches of indices sorted by length, longest first (ties in input order), for
     evaluation and prediction: no shuffling, and each batch is sorted as packing a
-    recurrent layer's input wants it, so no reordering is computed (``ops.run_packed``)."""
+    recurrent layer's input wants it, so no reordering is computed (``nlpkit.recurrent.run_packed``)."""
     order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
     return [order[i:i + batch_size].tolist() for i in range(0, len(order), batch_size)]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, OptionError, UsageError, did_you_mean
+from .registry import SECTION_KINDS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,8 +29,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 #: section -> registry kind, for sections that name a component.
-COMPONENT_SECTIONS = {"tokenizer": "tokenizers", "encoder": "encoders", "model": "models",
-                      "decoder": "decoders", "trainer": "trainers"}
+COMPONENT_SECTIONS = SECTION_KINDS
 CORPUS_KEYS = ("train", "dev", "test", "format", "split", "split_seed", "stratify")
 TOP_KEYS = ("seed",)
 SECTIONS = ("task", "corpus", *COMPONENT_SECTIONS)

@@ -24,6 +24,7 @@ class CountModel(Component):
     an unseen word's spelling is what its emission model needs."""
 
     heads: ClassVar[tuple[str, ...]] = ("tag",)
+    fitted_from_counts: ClassVar[bool] = True
 
     def __init__(self, head: str, num_outputs: int) -> None:
         if head not in type(self).heads:
@@ -51,6 +52,20 @@ class CountModel(Component):
     def from_disk(self, path: Path) -> None:
         """Read what :meth:`to_disk` wrote."""
 
+    @classmethod
+    def build(cls, encoder: Any, head: str, num_outputs: int, **options: Any) -> CountModel:
+        """The model for ``head`` and its outputs: it reads token texts, so not the encoder."""
+        return cls(head, num_outputs, **options)
+
+    @classmethod
+    def check_config(cls, config: dict[str, Any], task: Any) -> None:
+        """A count model has no trainer and decodes itself: sections that would be ignored are an error."""
+        ignored = [f"[{section}]" for section in ("trainer", "decoder") if section in config]
+        if ignored:
+            raise UsageError(f"Model '{cls.name}' is fitted from counts in one pass and decodes with its own "
+                             f"Viterbi: {' and '.join(ignored)} would be ignored. "
+                             f"Remove {'them' if len(ignored) > 1 else 'it'}.")
+
     def bind_labels(self, labels: list[str]) -> None:
         """Called once after construction with the label names in id order. Nothing by default."""
 
@@ -58,8 +73,11 @@ class CountModel(Component):
         """Count models run on the CPU with numpy: moving them (``Pipeline.to``) is a no-op."""
         return self
 
+    def place(self, device: Any) -> CountModel:
+        """The CPU, whatever ``device`` says (and torch is never imported)."""
+        return self
+
 
 def is_count_model(model: Any) -> bool:
-    """Is ``model`` (a class or an instance) a :class:`CountModel`?"""
-    cls = model if isinstance(model, type) else type(model)
-    return issubclass(cls, CountModel)
+    """Is ``model`` (a class or an instance) fitted from counts rather than trained?"""
+    return bool(getattr(model, "fitted_from_counts", False))

@@ -8,6 +8,7 @@ and the label vocabulary when a pipeline is built or loaded.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import torch
@@ -29,6 +30,15 @@ class Model(torch.nn.Module):
 
     name: ClassVar[str]
     heads: ClassVar[tuple[str, ...]] = HEADS
+    #: Estimated in one counting pass rather than trained by gradient steps (see
+    #: :class:`~nlpkit.count_model.CountModel`): what a model is, asked in one place.
+    fitted_from_counts: ClassVar[bool] = False
+    #: Where :meth:`to_disk` writes the weights, inside the pipeline's ``model/`` folder.
+    WEIGHTS: ClassVar[str] = "weights.safetensors"
+    #: Weight names of earlier versions of the model and what they are called now, as
+    #: ``{old: new}`` (whole names, or module prefixes ending in ``.``): pipelines saved
+    #: under the old names keep loading.
+    renamed_weights: ClassVar[dict[str, str]] = {}
 
     def __init__(self, embedding: torch.nn.Module, head: Head, num_outputs: int) -> None:
         if head not in type(self).heads:
@@ -39,6 +49,46 @@ class Model(torch.nn.Module):
         self.embedding = embedding
         self.head = head
         self.num_outputs = num_outputs
+        if self.renamed_weights:
+            self.register_load_state_dict_pre_hook(_rename_weights)
+
+    @classmethod
+    def build(cls, encoder: Any, head: Head, num_outputs: int, **options: Any) -> Model:
+        """The model for ``encoder``'s input layer (its ``embedding()``), ``head`` and outputs."""
+        return cls(encoder.embedding(), head, num_outputs, **options)
+
+    @classmethod
+    def check_config(cls, config: dict[str, Any], task: Any) -> None:
+        """Refuse, before any data is read, a config whose ``[model]`` options (or other
+        sections) contradict this model or ``task`` (a :class:`~nlpkit.tasks.Task`), with a
+        :class:`~nlpkit.errors.UsageError` saying what to change. Called by the task;
+        nothing by default."""
+
+    def to_disk(self, path: Path) -> None:
+        """Write the weights into the folder ``path`` (safetensors: no pickle)."""
+        from safetensors.torch import save_model
+
+        save_model(self, str(Path(path) / self.WEIGHTS))
+
+    def from_disk(self, path: Path) -> None:
+        """Read what :meth:`to_disk` wrote (compact storage too: :mod:`nlpkit.compaction`);
+        an :class:`~nlpkit.errors.InputError` names the file when it does not fit this model."""
+        from safetensors import SafetensorError
+
+        from .compaction import load_weights
+        from .errors import InputError
+
+        weights = Path(path) / self.WEIGHTS
+        try:
+            load_weights(self, weights)
+        except (OSError, RuntimeError, ValueError, SafetensorError) as exc:
+            raise InputError(f"cannot load the model weights: {exc}", str(weights)) from None
+
+    def place(self, device: Any) -> Model:
+        """Move to ``device`` (``auto`` picks cuda, then mps, then cpu)."""
+        from .device import resolve_device
+
+        return self.to(resolve_device(device))
 
     def bind_labels(self, labels: list[str]) -> None:
         """Called once after construction with the label names in id order, so models can
@@ -71,17 +121,11 @@ class Model(torch.nn.Module):
         return {name: getattr(self, name) for name in option_types(type(self))}
 
 
-def check_recurrent_sizes(name: str, hidden_size: Any, num_layers: Any, dropout: Any, word_dropout: Any) -> None:
-    """The option checks every recurrent model shares: whole sizes of at least 1 and
-    dropout probabilities in [0, 1); an :class:`~nlpkit.errors.OptionError` naming the model."""
-    from .errors import OptionError
-    from .options import is_finite_number, is_whole
-
-    what = f"Model '{name}'"
-    if not is_whole(hidden_size) or hidden_size < 1:
-        raise OptionError(f"{what} needs hidden_size >= 1 (a whole number); got {hidden_size!r}.")
-    if not is_whole(num_layers) or num_layers < 1:
-        raise OptionError(f"{what} needs num_layers >= 1 (a whole number); got {num_layers!r}.")
-    for option, value in (("dropout", dropout), ("word_dropout", word_dropout)):
-        if not is_finite_number(value) or not 0 <= value < 1:
-            raise OptionError(f"{what} needs 0 <= {option} < 1 (a probability); got {value!r}.")
+def _rename_weights(model: Model, state: dict[str, Any], prefix: str, *_: Any) -> None:
+    """Before loading: rename the weights ``state`` holds under names of an earlier version."""
+    for key in [k for k in state if k.startswith(prefix)]:
+        name = key[len(prefix):]
+        for old, new in model.renamed_weights.items():
+            if name == old or (old.endswith(".") and name.startswith(old)):
+                state[prefix + new + name[len(old):]] = state.pop(key)
+                break

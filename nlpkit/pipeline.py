@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from .about import __version__
-from .count_model import is_count_model
 from .errors import (
     InputError,
     MissingDependencyError,
@@ -35,9 +34,10 @@ from .errors import (
 )
 from .io import atomic_dir
 from .parallel import batched
+from .registry import PIPELINE_STAGES, SECTION_KINDS
 
 FORMAT_VERSION = 1
-STAGES = {"tokenizer": "tokenizers", "encoder": "encoders", "model": "models", "decoder": "decoders"}
+STAGES = {stage: SECTION_KINDS[stage] for stage in PIPELINE_STAGES}
 
 
 class Pipeline:
@@ -93,12 +93,7 @@ class Pipeline:
         model_config = {"name": self.model.name, "options": self.model.config(),
                         "head": self.model.head, "num_outputs": self.model.num_outputs}
         _write_json(root / "model" / "config.json", model_config)
-        if is_count_model(self.model):
-            self.model.to_disk(root / "model")
-        else:
-            from safetensors.torch import save_model
-
-            save_model(self.model, str(root / "model" / "weights.safetensors"))
+        self.model.to_disk(root / "model")
         _write_json(root / "decoder" / "config.json", {"name": self.decoder.name, "options": self.decoder.config()})
         self.task.to_disk(root / "task")  # what the task learnt from the data, if anything
         _write_json(root / "meta.json", self.meta)
@@ -133,11 +128,8 @@ class Pipeline:
             )
         verify(root, spec.get("files") or {})  # pipelines saved before checksums have none
         pipeline = _build(root, spec)
-        if is_count_model(pipeline.model):
-            return pipeline  # numpy on the CPU, whatever the device
-        from .device import resolve_device
-
-        return pipeline.to(resolve_device(device))
+        pipeline.model = pipeline.model.place(device)
+        return pipeline
 
 
 load = Pipeline.from_disk
@@ -213,23 +205,10 @@ def _bundled_files(cls: type, options: dict, folder: Path) -> dict:
 
 
 def _load_model(folder: Path, cls: type, encoder: Any) -> Any:
-    """Rebuild the model from ``model/config.json`` and read its weights (safetensors), or
-    what a count model saved."""
+    """Rebuild the model from ``model/config.json`` and read what it saved there."""
     config = _read_json(folder / "config.json")
-    if is_count_model(cls):
-        model = cls(config["head"], config["num_outputs"], **config["options"])
-        model.from_disk(folder)
-        return model
-    from safetensors import SafetensorError
-
-    from .compaction import load_weights
-
-    model = cls(encoder.embedding(), config["head"], config["num_outputs"], **config["options"])
-    weights = folder / "weights.safetensors"
-    try:
-        load_weights(model, weights)
-    except (OSError, RuntimeError, ValueError, SafetensorError) as exc:
-        raise InputError(f"cannot load the model weights: {exc}", str(weights)) from None
+    model = cls.build(encoder, config["head"], config["num_outputs"], **config["options"])
+    model.from_disk(folder)
     return model
 
 

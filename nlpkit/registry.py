@@ -37,7 +37,12 @@ from .plugins import (
     record_error,
 )
 
-KINDS = ("tokenizers", "encoders", "models", "decoders", "trainers")
+#: A config section or pipeline stage that names a component -> the kind of registry it names.
+SECTION_KINDS = {"tokenizer": "tokenizers", "encoder": "encoders", "model": "models",
+                 "decoder": "decoders", "trainer": "trainers"}
+#: The stages a saved pipeline holds (the trainer only trains).
+PIPELINE_STAGES = ("tokenizer", "encoder", "model", "decoder")
+KINDS = tuple(SECTION_KINDS.values())
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 

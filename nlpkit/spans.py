@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
-from .errors import InputError, UsageError, did_you_mean
+from .errors import InputError, UsageError
+from .schemes import PREFIXES as _PREFIXES
+from .schemes import SCHEMES as SCHEMES  # re-exported: spans speak of schemes
+from .schemes import normalize_scheme
 
-#: Tag schemes; ``BIO`` is another name for ``IOB2``.
-SCHEMES = ("IOB2", "BIO", "IOB1", "BIOES", "BMES")
-
-_PREFIXES = {"IOB2": "BIO", "IOB1": "BIO", "BIOES": "BIESO", "BMES": "BMESO"}
 _INSIDE = {"IOB2": "I", "IOB1": "I", "BIOES": "I", "BMES": "M"}
 
 
@@ -47,16 +46,6 @@ class Span:
 
 
 # ---------------------------------------------------------------- parsing tags
-
-
-def normalize_scheme(scheme: str) -> str:
-    """The canonical name of ``scheme`` (case-insensitive; ``BIO`` -> ``IOB2``)."""
-    name = scheme.upper() if isinstance(scheme, str) else str(scheme)
-    if name == "BIO":
-        return "IOB2"
-    if name not in SCHEMES:
-        raise UsageError(f"Unknown tag scheme '{scheme}'.{did_you_mean(name, SCHEMES)} Schemes: {', '.join(SCHEMES)}.")
-    return name
 
 
 @lru_cache(maxsize=4096)

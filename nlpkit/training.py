@@ -24,7 +24,7 @@ from .config import component_options
 from .corpus import Example, read_corpus
 from .count_model import is_count_model
 from .errors import UsageError
-from .registry import registry
+from .registry import SECTION_KINDS, registry
 
 #: Trainer options that say how long to train, not what is trained: changing them
 #: keeps a checkpoint resumable. (``grad_accum_steps`` only says in how many
@@ -135,7 +135,7 @@ def _prepare_output(output: Path, resume: bool, overwrite: bool) -> None:
 
 def _build(config: dict[str, Any], section: str) -> Any:
     defaults = {"tokenizer": "char", "encoder": "vocab", "decoder": "argmax", "trainer": "torch"}
-    kind = {"tokenizer": "tokenizers", "encoder": "encoders", "decoder": "decoders", "trainer": "trainers"}[section]
+    kind = SECTION_KINDS[section]
     name, options = component_options(config, section) if section in config else (defaults[section], {})
     if section == "tokenizer":
         from .api import get_tokenizer
@@ -151,23 +151,11 @@ def _build_model(config: dict[str, Any], task: Any, encoder: Any, labels: Any, s
     cls = registry("models").get(name)
     if task.head not in cls.heads:
         raise UsageError(f"Model '{name}' cannot do task '{task.name}' (it supports heads: {', '.join(cls.heads)}).")
-    if is_count_model(cls):
-        _check_count_sections(config, name)
-        model = cls(task.head, task.num_outputs(encoder, labels), **options)
-    else:
-        _seed_everything(seed)  # the same initial weights whatever data preparation drew
-        model = cls(encoder.embedding(), task.head, task.num_outputs(encoder, labels), **options)
+    _seed_everything(seed)  # the same initial weights whatever data preparation drew
+    model = cls.build(encoder, task.head, task.num_outputs(encoder, labels), **options)
     if labels is not None:
         model.bind_labels(list(labels.items))  # before training: labels that misfit a scheme fail now
     return model
-
-
-def _check_count_sections(config: dict[str, Any], name: str) -> None:
-    """A count model has no trainer and decodes itself: sections that would be ignored are an error."""
-    ignored = [f"[{section}]" for section in ("trainer", "decoder") if section in config]
-    if ignored:
-        raise UsageError(f"Model '{name}' is fitted from counts in one pass and decodes with its own Viterbi: "
-                         f"{' and '.join(ignored)} would be ignored. Remove {'them' if len(ignored) > 1 else 'it'}.")
 
 
 def _fit_counts(model: Any, data: Any, output: Path) -> dict:

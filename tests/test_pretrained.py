@@ -284,7 +284,7 @@ def test_compact_weights_load_into_the_float32_model(segmenter, tmp_path) -> Non
     before, after = compact(copy)
     assert after < 0.6 * before
     stored = load_file(str(copy / "model" / "weights.safetensors"))
-    assert stored["embedding.weight"].dtype == torch.int8 and stored["lstm.weight_ih_l0"].dtype == torch.float16
+    assert stored["embedding.weight"].dtype == torch.int8 and stored["encoder.rnn.weight_ih_l0"].dtype == torch.float16
     full, small = nlpkit.load(segmenter, device="cpu"), nlpkit.load(copy, device="cpu")
     table, rounded = full.model.embedding.weight, small.model.embedding.weight
     assert rounded.dtype == torch.float32

@@ -116,10 +116,28 @@ def test_span_score_is_not_part_of_identity() -> None:
 
 
 def test_unknown_scheme_suggests_the_closest() -> None:
-    with pytest.raises(UsageError, match="Unknown tag scheme 'IOBES'. Did you mean 'BIOES'"):
-        tags_to_spans(["O"], "IOBES")
+    with pytest.raises(UsageError, match="Unknown tag scheme 'BIOSE'. Did you mean 'BIOES'"):
+        tags_to_spans(["O"], "BIOSE")
+
+
+def test_every_part_accepts_the_same_scheme_names() -> None:
+    """One table of names: spans, the CRF's constraints and the tasks agree on each alias."""
+    import torch
+
+    from nlpkit.crf import allowed_transitions
+    from nlpkit.tasks.ner import NerTask
+
+    labels = ["O", "B-PER", "I-PER", "E-PER", "S-PER"]
+    for alias, canonical in (("IOBES", "BIOES"), ("bio", "IOB2"), ("BIOES", "BIOES")):
+        assert normalize_scheme(alias) == canonical
+        assert NerTask(scheme=alias).scheme == canonical
+        tags = ["B-PER", "E-PER"] if canonical == "BIOES" else ["B-PER", "I-PER"]
+        assert tags_to_spans(tags, alias) == tags_to_spans(tags, canonical)
+        if canonical == "BIOES":
+            assert all(map(torch.equal, allowed_transitions(labels, alias), allowed_transitions(labels, canonical)))
     assert normalize_scheme("bio") == "IOB2" and normalize_scheme("bmes") == "BMES"
-    assert set(SCHEMES) == {"IOB2", "BIO", "IOB1", "BIOES", "BMES"}
+    assert set(SCHEMES) == {"IOB2", "BIO", "IOB1", "BIOES", "IOBES", "BMES"}
+    assert normalize_scheme("iobes") == "BIOES"
 
 
 def test_tag_outside_the_scheme_names_tag_position_and_prefixes() -> None:

@@ -51,8 +51,16 @@ class Task(Component):
         return len(labels)
 
     def check_config(self, config: dict[str, Any]) -> None:
-        """Refuse, before any data is read, a config whose other sections contradict
-        this task (a tagging scheme that differs from the model's). Nothing by default."""
+        """Refuse, before any data is read, a config whose other sections contradict this
+        task. By default the model is asked, through its ``check_config`` hook: what fits a
+        task is the model's knowledge (a CRF's tagging scheme must be the task's)."""
+        if not isinstance(config.get("model"), dict) or "name" not in config["model"]:
+            return
+        from ..registry import registry
+
+        check = getattr(registry("models").get(config["model"]["name"]), "check_config", None)
+        if check is not None:
+            check(config, self)
 
     def to_disk(self, path: Path) -> None:
         """Save what the task learnt from the training data (not its options) in the

@@ -90,7 +90,7 @@ class NerTask(TagTask):
 
     def __init__(self, *, scheme: str = "IOB2", field: str | None = None, repair: bool = False) -> None:
         super().__init__(field=field)
-        self.scheme = normalize_scheme("BIOES" if str(scheme).upper() == "IOBES" else scheme)
+        self.scheme = normalize_scheme(scheme)
         self.repair = repair
 
     def datasets(self, train, dev, tokenizer, encoder):  # type: ignore[no-untyped-def]

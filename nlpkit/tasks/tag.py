@@ -9,7 +9,7 @@ evaluation loop and tagging raw text. Subclasses change three things:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..corpus import Example
 from ..count_model import is_count_model
@@ -135,19 +135,6 @@ class TagTask(Task):
         gold = [t for seq in data.targets for t in seq]  # type: ignore[union-attr]
         return {"accuracy": accuracy(gold, [t for seq in predicted for t in seq])}
 
-    def check_config(self, config: dict[str, Any]) -> None:
-        """A model with a tag ``scheme`` option must use the task's scheme (when both are set)."""
-        model = config.get("model", {})
-        theirs = model.get("scheme")
-        if self.scheme is None or not isinstance(theirs, str) or same_scheme(theirs, self.scheme):
-            return
-        raise UsageError(
-            f"[task] '{self.name}' reads tags in scheme {self.scheme}, but [model] '{model.get('name')}' has "
-            f"scheme = {theirs!r}: the model's transition constraints must follow the scheme of the tags it "
-            f"learns, or they forbid moves the corpus makes. Use one scheme "
-            f"for both (the corpus's), e.g. [model] scheme = \"{self.scheme}\", or leave the model's scheme out."
-        )
-
     # -- prediction ---------------------------------------------------------------------
 
     def predict(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64) -> list[TagResult]:
@@ -200,11 +187,6 @@ def chosen_probabilities(scores: Scores, ids: list[list[int]]) -> list[list[floa
     picked = probs.gather(-1, chosen.to(probs.device).unsqueeze(-1)).squeeze(-1)  # shape: [B, T]
     return [values[: len(tags)] for values, tags in zip(picked.cpu().tolist(), ids)]
 
-
-def same_scheme(a: str, b: str) -> bool:
-    """Do two scheme names mean the same scheme (``BIO`` = ``IOB2``, ``IOBES`` = ``BIOES``)?"""
-    aliases = {"BIO": "IOB2", "IOBES": "BIOES"}
-    return aliases.get(a.upper(), a.upper()) == aliases.get(b.upper(), b.upper())
 
 
 def _tokens(example: Example) -> list[str]:

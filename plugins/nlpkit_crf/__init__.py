@@ -3,8 +3,8 @@
 The torch layers live in :mod:`nlpkit_crf.model`, registered by import path: it is
 imported only when one of these models is looked up, so loading plugins, ``nlpkit
 --help`` and HMM pipelines never import torch. The decoder (:mod:`nlpkit_crf.decoder`)
-imports torch only when it decodes. The CRF maths is the core's
-(:mod:`nlpkit.ops`), shared with any other structured model.
+imports torch only when it decodes. The CRF layer and its maths are the core's
+(:mod:`nlpkit.crf`), for any other structured model to compose.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The ``viterbi`` decoder: the best tag path of each sequence under a CRF's scores.
 
 No torch import here: building the decoder from a config (and checking it) works
-without it; :mod:`nlpkit.ops` is imported on the first decode.
+without it; :mod:`nlpkit.crf` is imported on the first decode.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class ViterbiDecoder(Decoder):
         assert scores.emissions is not None and scores.mask is not None
         import torch
 
-        from nlpkit.ops import viterbi
+        from nlpkit.crf import viterbi
 
         paths, _ = viterbi(scores.emissions, scores.mask, scores.transitions, scores.start, scores.end)  # shape: [B, T]
         lengths = scores.mask.sum(dim=1, keepdim=True)  # shape: [B, 1]

@@ -1,33 +1,31 @@
-"""The ``bilstm-crf`` tagger and its ``bilstm`` baseline: one class, the CRF layer on or off.
+"""The ``bilstm-crf`` tagger and its ``bilstm`` baseline: the core's recurrent encoder and
+CRF layer, composed.
 
 ::
 
-    ids [B, T] -> embedding -> (word) dropout -> packed BiLSTM -> dropout -> Linear -> emissions [B, T, K]
+    ids [B, T] -> embedding -> RecurrentEncoder (word dropout, dropout, packed BiLSTM)
+               -> dropout -> Linear -> emissions [B, T, K] -> CRF (NLL; Viterbi in decoder ``viterbi``)
 
-With ``crf=True`` the model also owns ``transitions [K, K]``, ``start [K]`` and ``end [K]``,
-is trained on the CRF negative log-likelihood and decoded with Viterbi (decoder
-``viterbi``); with ``crf=False`` it is a softmax tagger (cross-entropy, decoder
-``argmax``), so the CRF's gain is measured with everything else equal.
-
-A tagging ``scheme`` (``IOB2`` / ``BIO``, ``IOB1``, ``BIOES`` / ``IOBES``, ``BMES``) forbids the
-moves the scheme rules out (``O -> I-PER``, ``B-PER -> I-LOC``, ``I-X`` first...). The model
-learns the label names from :meth:`BiLSTMCRF.bind_labels`, called once after
-construction; the masks are bool buffers, so they are saved and loaded with the weights.
-
-Padding never changes a result: sequences are packed by their lengths (from the bool
-mask), so neither direction of the LSTM reads a pad position.
+With ``crf=True`` the model owns a :class:`~nlpkit.crf.CRF` (``crf_layer``): it is trained on
+the CRF negative log-likelihood and decoded with Viterbi; with ``crf=False`` it is a softmax
+tagger (cross-entropy, decoder ``argmax``), so the CRF's gain is measured with everything
+else equal. A tagging ``scheme`` forbids the moves the scheme rules out (``O -> I-PER``,
+``B-PER -> I-LOC``...); the CRF learns the label names from :meth:`BiLSTMCRF.bind_labels`.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import torch
 from torch import nn
 
-from nlpkit import ops
 from nlpkit.batch import Batch
+from nlpkit.crf import CRF, allowed_transitions
 from nlpkit.errors import OptionError, UsageError
-from nlpkit.model import Features, Head, Model, check_recurrent_sizes
-from nlpkit.ops import drop_words, run_packed
+from nlpkit.model import Features, Head, Model
+from nlpkit.recurrent import RecurrentEncoder, check_recurrent_sizes
+from nlpkit.schemes import same_scheme
 from nlpkit.scores import Scores
 
 
@@ -49,6 +47,13 @@ class BiLSTMCRF(Model):
 
     name = "bilstm-crf"
     heads = ("tag",)
+    #: Before the CRF and the encoder were layers of their own.
+    renamed_weights: ClassVar[dict[str, str]] = {
+        "lstm.": "encoder.rnn.",
+        **{old: f"crf_layer.{old}" for old in ("transitions", "start", "end", "allowed", "allowed_start",
+                                               "allowed_end")},
+    }
+    crf_by_default: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -61,110 +66,75 @@ class BiLSTMCRF(Model):
         num_layers: int = 1,
         dropout: float = 0.5,
         word_dropout: float = 0.0,
-        crf: bool = True,
+        crf: bool | None = None,
         scheme: str | None = None,
     ) -> None:
+        crf = self.crf_by_default if crf is None else crf
         _check_options(self.name, hidden_size, num_layers, dropout, word_dropout, crf, scheme)
         super().__init__(embedding, head, num_outputs)
         self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
         self.word_dropout, self.crf, self.scheme = word_dropout, crf, scheme
-        self.lstm = nn.LSTM(
-            input_size=embedding.embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            bidirectional=True,
-            dropout=dropout if num_layers > 1 else 0.0,  # torch warns when there is nothing between
+        self.encoder = RecurrentEncoder("lstm", embedding.embedding_dim, hidden_size, num_layers=num_layers,
+                                        bidirectional=True, dropout=dropout, word_dropout=word_dropout)
+        self.output = nn.Linear(self.encoder.output_size, num_outputs)
+        self.crf_layer = CRF(num_outputs, scheme) if crf else None
+
+    @classmethod
+    def check_config(cls, config: dict[str, Any], task: Any) -> None:
+        """The model's ``scheme`` must be the scheme of the tags the task reads, or the
+        constraints forbid moves the corpus makes."""
+        theirs, ours = getattr(task, "scheme", None), config["model"].get("scheme")
+        if theirs is None or not isinstance(ours, str) or same_scheme(ours, theirs):
+            return
+        raise UsageError(
+            f"[task] '{task.name}' reads tags in scheme {theirs}, but [model] '{cls.name}' has scheme = {ours!r}: "
+            "the model's transition constraints must follow the scheme of the tags it learns, or they forbid "
+            f"moves the corpus makes. Use one scheme for both (the corpus's), e.g. [model] scheme = \"{theirs}\", "
+            "or leave the model's scheme out."
         )
-        self.drop = nn.Dropout(dropout)
-        self.output = nn.Linear(2 * hidden_size, num_outputs)
-        if crf:
-            self._add_crf(num_outputs)
-
-    def _add_crf(self, k: int) -> None:
-        """CRF scores initialised like pytorch-crf, and all-True (persistent) constraint masks."""
-        self.transitions = nn.Parameter(torch.empty(k, k).uniform_(-0.1, 0.1))  # shape: [K, K], from i to j
-        self.start = nn.Parameter(torch.empty(k).uniform_(-0.1, 0.1))  # shape: [K]
-        self.end = nn.Parameter(torch.empty(k).uniform_(-0.1, 0.1))  # shape: [K]
-        self.register_buffer("allowed", torch.ones(k, k, dtype=torch.bool), persistent=True)  # shape: [K, K]
-        self.register_buffer("allowed_start", torch.ones(k, dtype=torch.bool), persistent=True)  # shape: [K]
-        self.register_buffer("allowed_end", torch.ones(k, dtype=torch.bool), persistent=True)  # shape: [K]
-
-    # -- labels -------------------------------------------------------------------------
 
     def bind_labels(self, labels: list[str]) -> None:
-        """Fill the constraint masks from the label names (id order) when ``scheme`` is set.
+        """Fill the CRF's constraint masks from the label names (id order) when ``scheme`` is set.
 
         Raises :class:`~nlpkit.errors.OptionError` naming the first label that does not fit."""
-        if not self.crf or self.scheme is None:
+        if self.crf_layer is None or self.scheme is None:
             return
         if len(labels) != self.num_outputs:
             raise UsageError(f"Model '{self.name}' has {self.num_outputs} outputs but was given "
                              f"{len(labels)} label names; bind the labels it was built for.")
         try:
-            allowed, allowed_start, allowed_end = ops.allowed_transitions(labels, self.scheme)
+            self.crf_layer.bind_labels(labels)
         except UsageError as exc:
             raise OptionError(f"Model '{self.name}' option scheme={self.scheme!r}: {exc} "
                               "Or leave scheme out to allow every move.") from None
-        device = self.transitions.device
-        self.allowed.copy_(allowed.to(device))  # shape: [K, K]
-        self.allowed_start.copy_(allowed_start.to(device))  # shape: [K]
-        self.allowed_end.copy_(allowed_end.to(device))  # shape: [K]
-
-    # -- scores -------------------------------------------------------------------------
 
     def forward(self, batch: Batch) -> Scores:  # type: ignore[override]
         """Emissions ``[B, T, K]`` and, with ``crf=True``, the (constrained) CRF scores."""
         mask = batch.mask  # shape: [B, T]
         lengths = mask.sum(dim=1).clamp(min=1)  # shape: [B]; an empty row reads one pad token
         states = self.encode(batch.ids, lengths, batch.features)  # shape: [B, T, 2H]
-        emissions = self.output(self.drop(states))  # shape: [B, T, K]
-        if not self.crf:
+        emissions = self.output(self.encoder.drop(states))  # shape: [B, T, K]
+        if self.crf_layer is None:
             return Scores(emissions=emissions, mask=mask)
-        transitions, start, end = self.crf_scores()
+        transitions, start, end = self.crf_layer.scores()
         return Scores(emissions=emissions, mask=mask, transitions=transitions, start=start, end=end)
 
-    def crf_scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``transitions [K, K]``, ``start [K]``, ``end [K]`` with forbidden moves at
-        :data:`nlpkit.ops.FORBIDDEN`. Applied whenever ``scheme`` is set (masks not yet
-        bound are all True and change nothing), so no host sync asks whether any is False."""
-        if self.scheme is None:
-            return self.transitions, self.start, self.end
-        return ops.apply_constraints(self.transitions, self.start, self.end,
-                                     self.allowed, self.allowed_start, self.allowed_end)
-
     def loss(self, scores: Scores, batch: Batch, label_smoothing: float = 0.0) -> torch.Tensor:
-        """CRF: the NLL of the gold paths; softmax: the base class cross-entropy (with
-        ``label_smoothing``, which a CRF's whole-path NLL has no targets for)."""
-        if scores.transitions is None:
+        """CRF: the NLL of the gold paths per real token (the scale of the softmax baseline's
+        per-token cross-entropy, so the same lr and gradient clipping suit both); softmax: the
+        base class cross-entropy, with ``label_smoothing``, which a whole-path NLL has no targets for."""
+        if self.crf_layer is None:
             return super().loss(scores, batch, label_smoothing)
         if label_smoothing:
             raise OptionError(f"Trainer option 'label_smoothing' smooths softmax targets; model '{self.name}' with "
                               "crf = true learns whole tag paths. Leave it at 0, or use model 'bilstm' (no CRF).")
         assert scores.emissions is not None and scores.mask is not None and batch.labels is not None
-        assert scores.start is not None and scores.end is not None
-        # token_mean (the batch's NLL over its real tokens), not a per-sentence mean: the
-        # loss is on the scale of the softmax baseline's per-token cross-entropy, so the
-        # same lr and clip_grad_norm (5) suit both, a batch of long sentences does not
-        # get a larger step than one of short ones, and the tag task's token-weighted dev
-        # loss is the corpus NLL per token.
-        return ops.crf_nll(scores.emissions, batch.labels, scores.mask, scores.transitions,
-                           scores.start, scores.end, reduction="token_mean")
-
-    # -- encoder ------------------------------------------------------------------------
+        return self.crf_layer.nll(scores.emissions, batch.labels, scores.mask, reduction="token_mean")
 
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor, features: Features | None = None) -> torch.Tensor:
         """The top layer's states ``[B, T, 2H]`` for right-padded ``ids [B, T]``, computed
         over the first ``lengths [B]`` tokens of each row only (zeros after)."""
-        return run_packed(self.lstm, self.embed(ids, features), lengths)  # shape: [B, T, 2H]
-
-    def embed(self, ids: torch.Tensor, features: Features | None = None) -> torch.Tensor:
-        """Input vectors ``[B, T, E]`` from the ids and the encoder's per-token features
-        (``[B, T, L]`` each), with word dropout and dropout while training."""
-        vectors = self.embedding(ids, **(features or {}))  # shape: [B, T, E]
-        if self.training and self.word_dropout > 0:
-            vectors = drop_words(vectors, self.word_dropout)  # shape: [B, T, E]
-        return self.drop(vectors)
+        return self.encoder(self.embedding(ids, **(features or {})), lengths)  # shape: [B, T, 2H]
 
 
 class BiLSTM(BiLSTMCRF):
@@ -172,24 +142,7 @@ class BiLSTM(BiLSTMCRF):
     ``argmax``), the baseline that measures what the CRF adds. Same options."""
 
     name = "bilstm"
-
-    def __init__(
-        self,
-        embedding: nn.Module,
-        head: Head,
-        num_outputs: int,
-        /,
-        *,
-        hidden_size: int = 256,
-        num_layers: int = 1,
-        dropout: float = 0.5,
-        word_dropout: float = 0.0,
-        crf: bool = False,
-        scheme: str | None = None,
-    ) -> None:
-        super().__init__(embedding, head, num_outputs, hidden_size=hidden_size, num_layers=num_layers,
-                         dropout=dropout, word_dropout=word_dropout, crf=crf, scheme=scheme)
-
+    crf_by_default = False
 
 
 # -- option checks --------------------------------------------------------------------
@@ -211,6 +164,6 @@ def _check_scheme(what: str, crf: bool, scheme: str) -> None:
                           "CRF's transitions, which a softmax tagger does not have. Set crf=true "
                           "(model 'bilstm-crf') or leave scheme out.")
     try:
-        ops.allowed_transitions(["O"], scheme)
+        allowed_transitions(["O"], scheme)
     except UsageError as exc:
         raise OptionError(f"{what} option 'scheme': {exc} Or leave scheme out to allow every move.") from None

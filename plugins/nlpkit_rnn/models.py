@@ -1,7 +1,8 @@
 """Recurrent models over an encoder's embedding: a plain tanh RNN, a GRU and an LSTM.
 
-One implementation, :class:`RecurrentModel`, serves the three; each subclass only
-fixes the torch cell. The heads:
+One implementation, :class:`RecurrentModel`, serves the three: the core's
+:class:`~nlpkit.recurrent.RecurrentEncoder` and a head; each subclass only names the
+cell. The heads:
 
 - ``tag`` (N->N): a linear layer over every timestep -> ``Scores(emissions, mask)``;
 - ``classify`` (N->1): the states pooled over the real tokens (``last``, ``mean``
@@ -9,8 +10,7 @@ fixes the torch cell. The heads:
 - ``lm``: next-token logits at every timestep -> ``Scores(emissions, mask)``, and
   :meth:`RecurrentModel.step` to generate one token at a time carrying the state.
 
-Padding never changes a result: sequences are packed by their lengths (taken from
-the bool mask), so the recurrence never reads a pad position, in either direction.
+Padding never changes a result: the encoder packs sequences by their lengths.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ from torch import nn
 
 from nlpkit.batch import Batch
 from nlpkit.errors import OptionError, UsageError
-from nlpkit.model import Features, Head, Model, check_recurrent_sizes
-from nlpkit.ops import drop_words, run_packed
+from nlpkit.model import Features, Head, Model
+from nlpkit.recurrent import Cell, RecurrentEncoder, State, check_recurrent_sizes
 from nlpkit.scores import Scores
 
 Pooling = Literal["last", "mean", "max"]
-#: The recurrent state: ``h [L*D, B, H]``, or ``(h, c)`` for an LSTM.
-State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
 
 class RecurrentModel(Model):
@@ -54,8 +52,9 @@ class RecurrentModel(Model):
       Ghahramani (2016), per token occurrence rather than per word type.
     """
 
-    #: The torch recurrent layer: ``nn.RNN``, ``nn.GRU`` or ``nn.LSTM``.
-    cell: ClassVar[type[nn.RNNBase]]
+    #: The recurrent cell: ``rnn``, ``gru`` or ``lstm``.
+    cell: ClassVar[Cell]
+    renamed_weights: ClassVar[dict[str, str]] = {"rnn.": "encoder.rnn."}
 
     def __init__(
         self,
@@ -79,22 +78,11 @@ class RecurrentModel(Model):
         super().__init__(embedding, head, num_outputs)
         self.hidden_size, self.num_layers, self.bidirectional = hidden_size, num_layers, bidirectional
         self.dropout, self.pooling, self.tie_weights, self.word_dropout = dropout, pooling, tie_weights, word_dropout
-        self.rnn = self.cell(
-            input_size=embedding.embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,  # torch warns when there is nothing between
-        )
-        self.drop = nn.Dropout(dropout)
-        self.output = nn.Linear(self.directions * hidden_size, num_outputs)
+        self.encoder = RecurrentEncoder(self.cell, embedding.embedding_dim, hidden_size, num_layers=num_layers,
+                                        bidirectional=bidirectional, dropout=dropout, word_dropout=word_dropout)
+        self.output = nn.Linear(self.encoder.output_size, num_outputs)
         if tie_weights:
             self.output.weight = embedding.weight  # shape: [V, H]
-
-    @property
-    def directions(self) -> int:
-        return 2 if self.bidirectional else 1
 
     def forward(self, batch: Batch) -> Scores:  # type: ignore[override]
         """Emissions ``[B, T, C]`` (heads ``tag`` and ``lm``) or logits ``[B, C]`` (``classify``)."""
@@ -103,21 +91,13 @@ class RecurrentModel(Model):
         states = self.encode(batch.ids, lengths, batch.features)  # shape: [B, T, D*H]
         if self.head == "classify":
             pooled = pool(states, lengths, self.pooling, self.hidden_size)  # shape: [B, D*H]
-            return Scores(logits=self.output(self.drop(pooled)))  # shape: [B, C]
-        return Scores(emissions=self.output(self.drop(states)), mask=mask)  # shape: [B, T, C]
+            return Scores(logits=self.output(self.encoder.drop(pooled)))  # shape: [B, C]
+        return Scores(emissions=self.output(self.encoder.drop(states)), mask=mask)  # shape: [B, T, C]
 
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor, features: Features | None = None) -> torch.Tensor:
         """The top layer's states ``[B, T, D*H]`` for right-padded ``ids [B, T]``,
         computed over the first ``lengths [B]`` tokens of each row only (zeros after)."""
-        return run_packed(self.rnn, self.embed(ids, features), lengths)  # shape: [B, T, D*H]
-
-    def embed(self, ids: torch.Tensor, features: Features | None = None) -> torch.Tensor:
-        """Input vectors ``[B, T, E]`` from the ids and the encoder's per-token features
-        (``[B, T, L]`` each), with word dropout and dropout while training."""
-        vectors = self.embedding(ids, **(features or {}))  # shape: [B, T, E]
-        if self.training and self.word_dropout > 0:
-            vectors = drop_words(vectors, self.word_dropout)  # shape: [B, T, E]
-        return self.drop(vectors)
+        return self.encoder(self.embedding(ids, **(features or {})), lengths)  # shape: [B, T, D*H]
 
     def step(self, ids: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """Next-token logits ``[B, T, V]`` for ``ids [B, T]`` read after ``state`` (None:
@@ -128,22 +108,22 @@ class RecurrentModel(Model):
                 f"Model '{self.name}' was built with head '{self.head}' and cannot generate text; "
                 "train it with the 'generate' task (head 'lm')."
             )
-        states, state = self.rnn(self.embed(ids), state)  # shape: [B, T, H]
-        return self.output(self.drop(states)), state  # shape: [B, T, V]
+        states, state = self.encoder.step(self.embedding(ids), state)  # shape: [B, T, H]
+        return self.output(self.encoder.drop(states)), state  # shape: [B, T, V]
 
 
 class RNNModel(RecurrentModel):
     """An Elman RNN: ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)``."""
 
     name = "rnn"
-    cell = nn.RNN
+    cell = "rnn"
 
 
 class GRUModel(RecurrentModel):
     """A gated recurrent unit (Cho et al. 2014): update and reset gates."""
 
     name = "gru"
-    cell = nn.GRU
+    cell = "gru"
 
 
 class LSTMModel(RecurrentModel):
@@ -151,7 +131,7 @@ class LSTMModel(RecurrentModel):
     output gates over a separate cell state."""
 
     name = "lstm"
-    cell = nn.LSTM
+    cell = "lstm"
 
 
 # -- layers ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 import nlpkit
-from nlpkit import ops
+from nlpkit import crf as ops
 from nlpkit.batch import Batch, collate
 from nlpkit.errors import OptionError, UsageError
 from nlpkit.model import Model
@@ -58,7 +58,7 @@ def tagged(seqs: list[list[int]], seed: int = 3) -> Batch:
 
 
 def valid_iob2(tags: list[str]) -> bool:
-    """IOB2 judged independently of nlpkit.ops: I-X only right after B-X or I-X."""
+    """IOB2 judged independently of nlpkit.crf: I-X only right after B-X or I-X."""
     previous = "O"
     for tag in tags:
         if tag.startswith("I-") and previous[2:] != tag[2:]:
@@ -95,7 +95,7 @@ def test_the_two_models_differ_only_in_the_crf_default():
                             "crf": True, "scheme": None}
     assert plain.config() == {**crf.config(), "crf": False}
     assert {n for n, _ in crf.named_parameters()} - {n for n, _ in plain.named_parameters()} == {
-        "transitions", "start", "end"}
+        "crf_layer.transitions", "crf_layer.start", "crf_layer.end"}
     assert torch.equal(crf(tagged(sequences())).emissions, plain(tagged(sequences())).emissions)
     scores = plain(tagged(sequences()))
     assert scores.transitions is None and scores.start is None and scores.end is None
@@ -103,10 +103,10 @@ def test_the_two_models_differ_only_in_the_crf_default():
 
 def test_crf_scores_are_initialised_like_pytorch_crf():
     model = make(num_outputs=40)
-    for tensor in (model.transitions, model.start, model.end):
+    for tensor in (model.crf_layer.transitions, model.crf_layer.start, model.crf_layer.end):
         assert tensor.abs().max() <= 0.1 and tensor.std() > 0.03
-    assert model.allowed.all() and model.allowed_start.all() and model.allowed_end.all()
-    assert model.allowed.dtype == torch.bool and model.allowed.shape == (40, 40)
+    assert model.crf_layer.allowed.all() and model.crf_layer.allowed_start.all() and model.crf_layer.allowed_end.all()
+    assert model.crf_layer.allowed.dtype == torch.bool and model.crf_layer.allowed.shape == (40, 40)
 
 
 def test_config_rebuilds_the_same_model():
@@ -115,7 +115,7 @@ def test_config_rebuilds_the_same_model():
     config = json.loads(json.dumps(model.config()))
     rebuilt = BiLSTMCRF(nn.Embedding(VOCAB, DIM, padding_idx=PAD), "tag", len(LABELS), **config)
     rebuilt.load_state_dict(model.state_dict())
-    assert torch.equal(rebuilt.allowed, model.allowed) and not rebuilt.allowed.all()
+    assert torch.equal(rebuilt.crf_layer.allowed, model.crf_layer.allowed) and not rebuilt.crf_layer.allowed.all()
     batch = tagged(sequences())
     assert torch.equal(rebuilt.eval()(batch).transitions, model(batch).transitions)
 
@@ -129,18 +129,19 @@ def test_the_loss_is_the_core_crf_nll_and_its_gradient_reaches_every_layer():
     batch = tagged(sequences())
     torch.manual_seed(1)
     scores = model(batch)
-    transitions, start, end = ops.apply_constraints(model.transitions, model.start, model.end,
-                                                    model.allowed, model.allowed_start, model.allowed_end)
+    layer = model.crf_layer
+    transitions, start, end = ops.apply_constraints(layer.transitions, layer.start, layer.end,
+                                                    layer.allowed, layer.allowed_start, layer.allowed_end)
     expected = ops.crf_nll(scores.emissions, batch.labels, batch.mask, transitions, start, end, reduction="token_mean")
     loss = model.loss(scores, batch)
     assert torch.equal(loss, expected)
     loss.backward()
-    for name in ("embedding.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0_reverse", "output.weight",
-                 "transitions", "start", "end"):
+    for name in ("embedding.weight", "encoder.rnn.weight_ih_l0", "encoder.rnn.weight_hh_l0_reverse", "output.weight",
+                 "crf_layer.transitions", "crf_layer.start", "crf_layer.end"):
         grad = model.get_parameter(name).grad
         assert grad is not None and grad.abs().sum() > 0, f"no gradient reaches {name}"
     # Forbidden moves are constants (FORBIDDEN), so no gradient flows into them.
-    assert (model.transitions.grad[~model.allowed] == 0).all()
+    assert (model.crf_layer.transitions.grad[~model.crf_layer.allowed] == 0).all()
 
 
 def test_the_baseline_loss_is_the_cross_entropy_of_real_tokens():
@@ -230,7 +231,7 @@ def _random_crf(scheme: str | None) -> BiLSTMCRF:
     model.bind_labels(LABELS)
     with torch.no_grad():
         gen = torch.Generator().manual_seed(7)
-        for tensor in (model.transitions, model.start, model.end, model.output.weight):
+        for tensor in (model.crf_layer.transitions, model.crf_layer.start, model.crf_layer.end, model.output.weight):
             tensor.copy_(torch.randn(tensor.shape, generator=gen) * 20)
     return model
 
@@ -256,23 +257,23 @@ def test_bind_labels_fills_the_masks_from_the_scheme():
     model = make(scheme="iob2")
     model.bind_labels(LABELS)
     allowed, allowed_start, allowed_end = ops.allowed_transitions(LABELS, "IOB2")
-    assert torch.equal(model.allowed, allowed) and torch.equal(model.allowed_start, allowed_start)
-    assert torch.equal(model.allowed_end, allowed_end)
-    assert not model.allowed[LABELS.index("O"), LABELS.index("I-PER")]
-    assert not model.allowed[LABELS.index("B-LOC"), LABELS.index("I-PER")]
-    assert not model.allowed_start[LABELS.index("I-LOC")]
+    assert torch.equal(model.crf_layer.allowed, allowed) and torch.equal(model.crf_layer.allowed_start, allowed_start)
+    assert torch.equal(model.crf_layer.allowed_end, allowed_end)
+    assert not model.crf_layer.allowed[LABELS.index("O"), LABELS.index("I-PER")]
+    assert not model.crf_layer.allowed[LABELS.index("B-LOC"), LABELS.index("I-PER")]
+    assert not model.crf_layer.allowed_start[LABELS.index("I-LOC")]
 
 
 def test_without_a_scheme_bind_labels_changes_nothing():
     model = make()
     model.bind_labels(["PER", "LOC", "x", "y", "z"])  # no scheme: any names will do
-    assert model.allowed.all()
+    assert model.crf_layer.allowed.all()
     LSTMModel(nn.Embedding(VOCAB, DIM), "tag", 3).bind_labels(["a", "b", "c"])  # the base: a no-op
 
 
 def test_labels_that_do_not_fit_the_scheme_fail_naming_the_label():
     model = make(scheme="IOB2")
-    with pytest.raises(OptionError, match=r"scheme='IOB2'.*Label 'PERSON' does not fit the BIO scheme"):
+    with pytest.raises(OptionError, match=r"scheme='IOB2'.*Label 'PERSON' does not fit the IOB2 scheme"):
         model.bind_labels(["O", "B-PER", "I-PER", "PERSON", "B-LOC"])
     with pytest.raises(UsageError, match="5 outputs but was given 2 label names"):
         model.bind_labels(["O", "B-PER"])
@@ -281,7 +282,7 @@ def test_labels_that_do_not_fit_the_scheme_fail_naming_the_label():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"scheme": "BILOU"}, "Unknown tagging scheme 'BILOU'; use one of BIO, IOB2, IOB1, BIOES"),
+        ({"scheme": "BILOU"}, "Unknown tag scheme 'BILOU'.*Schemes: IOB2, IOB1, BIOES, BMES, BIO, IOBES"),
         ({"scheme": "IOB2", "crf": False}, "scheme='IOB2' needs crf=true"),
         ({"hidden_size": 0}, "hidden_size >= 1"),
         ({"num_layers": 0}, "num_layers >= 1"),
@@ -354,8 +355,8 @@ def test_a_trained_pipeline_saves_and_loads_with_its_constraints(tmp_path):
     assert set(labels) == set(LABELS)
     allowed, allowed_start, allowed_end = ops.allowed_transitions(labels, "IOB2")
     for model in (trained.model, loaded.model):  # bound in training, restored from the weights
-        assert torch.equal(model.allowed, allowed) and torch.equal(model.allowed_start, allowed_start)
-        assert torch.equal(model.allowed_end, allowed_end)
+        assert torch.equal(model.crf_layer.allowed, allowed) and torch.equal(model.crf_layer.allowed_start, allowed_start)
+        assert torch.equal(model.crf_layer.allowed_end, allowed_end)
     assert loaded.decoder.name == "viterbi" and loaded.model.config() == trained.model.config()
     texts = ["Alice met Bob in Paris", "then Grace Hiro went to Oslo Lima", "x"]
     first, second = list(trained.pipe(texts, batch_size=2)), [loaded(t) for t in texts]
@@ -389,3 +390,30 @@ def test_the_conll2003_configs_validate_and_differ_only_in_the_crf(repo_config):
     assert (crf["model"].pop("name"), crf["model"].pop("scheme"), crf["decoder"]) == ("bilstm-crf", "IOB2", {"name": "viterbi"})
     assert (plain["model"].pop("name"), plain["decoder"]) == ("bilstm", {"name": "argmax"})
     assert {**crf, "decoder": None} == {**plain, "decoder": None}
+
+
+# -- weights saved before the CRF and the encoder were layers of their own ----------------
+
+
+def _old_names(state: dict) -> dict:
+    """The weight names the model had when the LSTM and the CRF were its own attributes."""
+    return {key.replace("encoder.rnn.", "lstm.").replace("crf_layer.", ""): value for key, value in state.items()}
+
+
+def test_weights_under_the_earlier_names_load_and_give_the_same_scores(tmp_path):
+    from safetensors.torch import save_file
+
+    from nlpkit.compaction import load_weights
+
+    model = make(scheme="IOB2").eval()
+    model.bind_labels(LABELS)
+    old = _old_names(model.state_dict())
+    assert "lstm.weight_ih_l0" in old and "transitions" in old and "allowed_start" in old
+    save_file({k: v.contiguous() for k, v in old.items()}, str(tmp_path / "weights.safetensors"))
+    loaded = make(scheme="IOB2").eval()
+    load_weights(loaded, tmp_path / "weights.safetensors")  # strict: every tensor found
+    batch = tagged(sequences())
+    expected, got = model(batch), loaded(batch)
+    for name in ("emissions", "transitions", "start", "end"):
+        assert torch.equal(getattr(expected, name), getattr(got, name)), name
+    assert torch.equal(loaded.crf_layer.allowed, model.crf_layer.allowed) and not loaded.crf_layer.allowed.all()

@@ -129,4 +129,4 @@ def test_a_model_on_one_hot_input_saves_no_embedding(tmp_path) -> None:
     enc.fit(SEQUENCES)
     model = registry("models").get("gru")(enc.embedding(), "tag", 3, hidden_size=4)
     assert not any(key.startswith("embedding") for key in model.state_dict())
-    assert model.rnn.input_size == len(enc.fitted)
+    assert model.encoder.rnn.input_size == len(enc.fitted)

@@ -1,5 +1,6 @@
-"""CRF maths shared by models and decoders: masks, log-partition, path score, NLL,
-Viterbi (best and n-best) and tagging-scheme constraints.
+"""The linear-chain CRF, in one home: the :class:`CRF` layer any model composes, and the
+maths under it (masks, log-partition, path score, NLL, Viterbi best and n-best,
+tagging-scheme constraints) as pure functions a decoder or a benchmark can call alone.
 
 All functions are pure and batch-first, with right-padded ``torch.bool`` masks:
 
@@ -23,6 +24,7 @@ import numpy as np
 import torch
 
 from .errors import UsageError
+from .schemes import normalize_scheme
 
 #: The score :func:`apply_constraints` gives forbidden moves: low enough that no valid
 #: path loses to an invalid one at usual score scales, finite so that the log-partition
@@ -40,7 +42,7 @@ def check_mask(mask: torch.Tensor) -> None:
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.dim() != 2:
         got = f"{mask.dtype} tensor of shape {list(mask.shape)}" if isinstance(mask, torch.Tensor) else type(mask).__name__
         raise UsageError(f"The mask must be a [batch, time] torch.bool tensor (True on real tokens); got a {got}. "
-                         "Build one with nlpkit.ops.mask_from_lengths(lengths) or with `mask.bool()`.")
+                         "Build one with nlpkit.crf.mask_from_lengths(lengths) or with `mask.bool()`.")
     if mask.shape[1] == 0:
         raise UsageError(f"The mask has no time steps (shape {list(mask.shape)}): a CRF needs sequences of "
                          "at least one token. Drop empty sequences before batching.")
@@ -54,7 +56,7 @@ def check_mask(mask: torch.Tensor) -> None:
         rows = holes.nonzero().flatten().tolist()
         raise UsageError(f"The mask of sequence(s) {_rows(rows)} has a True after a False: masks must be "
                          "right-padded prefixes (True on the real tokens, then False on padding). "
-                         "Build them with nlpkit.ops.mask_from_lengths(lengths).")
+                         "Build them with nlpkit.crf.mask_from_lengths(lengths).")
 
 
 def _rows(rows: list[int]) -> str:
@@ -319,11 +321,10 @@ def viterbi_nbest(emissions: torch.Tensor, mask: torch.Tensor, transitions: torc
 
 # --------------------------------------------------------------------------- constraints
 
-_SCHEMES = {"BIO": "BIO", "IOB2": "BIO", "IOB1": "IOB1", "BIOES": "BIOES", "IOBES": "BIOES", "BMES": "BMES"}
 # Each scheme's prefixes, written with the BIOES roles: B begins, I continues, E ends,
 # S is a single-token unit, O is outside. BMES says M for "continues". In IOB1, I also
 # begins a unit (after O or another type) and B only splits two units of one type.
-_ROLES = {"BIO": {"B": "B", "I": "I", "O": "O"},
+_ROLES = {"IOB2": {"B": "B", "I": "I", "O": "O"},
           "IOB1": {"B": "B", "I": "I", "O": "O"},
           "BIOES": {"B": "B", "I": "I", "E": "E", "S": "S", "O": "O"},
           "BMES": {"B": "B", "M": "I", "E": "E", "S": "S", "O": "O"}}
@@ -338,9 +339,7 @@ def allowed_transitions(labels: Sequence[str], scheme: str) -> tuple[torch.Tenso
     (word segmentation with ``B M E S``, or typed as ``B-PER M-PER E-PER S-PER O``). Labels
     are ``O`` or ``PREFIX-TYPE``; an untyped ``B`` / ``I`` / ... is a unit of the empty type.
     """
-    key = _SCHEMES.get(scheme.upper()) if isinstance(scheme, str) else None
-    if key is None:
-        raise UsageError(f"Unknown tagging scheme {scheme!r}; use one of {', '.join(_SCHEMES)}.")
+    key = normalize_scheme(scheme)
     parsed = [_parse(label, key) for label in labels]
     allowed = torch.tensor([[_follows(a, b, key) for b in parsed] for a in parsed], dtype=torch.bool)  # shape: [K, K]
     allowed = allowed.reshape(len(parsed), len(parsed))  # shape: [K, K]
@@ -356,7 +355,7 @@ def _may_start(role: str, scheme: str) -> bool:
 
 def _may_end(role: str, scheme: str) -> bool:
     """May a sentence end with a tag of this role? (Only BIOES and BMES close units.)"""
-    return scheme in ("BIO", "IOB1") or role in "ESO"
+    return scheme in ("IOB2", "IOB1") or role in "ESO"
 
 
 def _parse(label: str, scheme: str) -> tuple[str, str]:
@@ -376,7 +375,7 @@ def _follows(prev: tuple[str, str], nxt: tuple[str, str], scheme: str) -> bool:
     inside = nxt[0] in "IE"  # continues or ends the unit opened before
     if scheme == "IOB1":  # B only splits two adjacent units of one type; I and O go anywhere
         return nxt[0] != "B" or (prev[0] in "BI" and prev[1] == nxt[1])
-    if scheme == "BIO":
+    if scheme == "IOB2":
         return not inside or (prev[0] in "BI" and prev[1] == nxt[1])
     if prev[0] in "BI":  # an open unit must go on with the same type
         return inside and prev[1] == nxt[1]
@@ -401,28 +400,69 @@ def apply_constraints(transitions: torch.Tensor, start: torch.Tensor, end: torch
     return transitions, start, end
 
 
-# -- recurrent layers -----------------------------------------------------------------------
+# --------------------------------------------------------------------------- the layer
 
 
-def run_packed(rnn: torch.nn.Module, vectors: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """The top-layer states ``[B, T, D*H]`` of a batch-first ``rnn`` over right-padded
-    ``vectors [B, T, E]``, reading only the first ``lengths [B]`` steps of each row (zeros
-    after), so padding never changes a result."""
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+class CRF(torch.nn.Module):
+    """A linear-chain CRF over ``K`` tags: ``transitions [K, K]``, ``start [K]`` and ``end
+    [K]`` scores (initialised like pytorch-crf), and, with a tagging ``scheme``, bool masks
+    of the moves it allows, filled by :meth:`bind_labels` and saved with the weights.
 
-    total = vectors.shape[1]
-    cpu_lengths = lengths.cpu()  # shape: [B]; packing wants them on the CPU
-    if bool((cpu_lengths == total).all()):
-        return rnn(vectors)[0]  # shape: [B, T, D*H]; no padding, nothing to pack
-    longest_first = bool((cpu_lengths[:-1] >= cpu_lengths[1:]).all())  # as evaluation batches are
-    packed = pack_padded_sequence(vectors, cpu_lengths, batch_first=True, enforce_sorted=longest_first)
-    states, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=total)
-    return states  # shape: [B, T, D*H]
+    Any model composes it: its network gives emissions ``[B, T, K]``, the layer gives the
+    training loss (:meth:`nll`, also ``crf(emissions, tags, mask)``) and the best paths
+    (:meth:`decode`, :meth:`nbest`). :meth:`scores` hands the constrained scores to a
+    :class:`~nlpkit.scores.Scores`, so the ``viterbi`` decoder decodes any such model.
+    """
 
+    def __init__(self, num_tags: int, scheme: str | None = None) -> None:
+        if isinstance(num_tags, bool) or not isinstance(num_tags, int) or num_tags < 1:
+            raise UsageError(f"A CRF needs num_tags >= 1 (a whole number); got {num_tags!r}.")
+        super().__init__()
+        self.num_tags = num_tags
+        self.scheme = None if scheme is None else normalize_scheme(scheme)
+        self.transitions = torch.nn.Parameter(torch.empty(num_tags, num_tags).uniform_(-0.1, 0.1))  # shape: [K, K]
+        self.start = torch.nn.Parameter(torch.empty(num_tags).uniform_(-0.1, 0.1))  # shape: [K]
+        self.end = torch.nn.Parameter(torch.empty(num_tags).uniform_(-0.1, 0.1))  # shape: [K]
+        self.register_buffer("allowed", torch.ones(num_tags, num_tags, dtype=torch.bool))  # shape: [K, K]
+        self.register_buffer("allowed_start", torch.ones(num_tags, dtype=torch.bool))  # shape: [K]
+        self.register_buffer("allowed_end", torch.ones(num_tags, dtype=torch.bool))  # shape: [K]
 
-def drop_words(vectors: torch.Tensor, p: float) -> torch.Tensor:
-    """Zero the whole vector of each token with probability ``p``, scaling the kept
-    ones by ``1 / (1 - p)`` so the expected input equals the one at evaluation."""
-    shape = (*vectors.shape[:-1], 1)
-    keep = torch.empty(shape, device=vectors.device, dtype=vectors.dtype).bernoulli_(1 - p)  # shape: [B, T, 1]
-    return vectors * keep / (1 - p)  # shape: [B, T, E]
+    def extra_repr(self) -> str:
+        return f"num_tags={self.num_tags}, scheme={self.scheme}"
+
+    def bind_labels(self, labels: Sequence[str]) -> None:
+        """Fill the constraint masks from the tag names (id order) when a ``scheme`` is set;
+        a :class:`~nlpkit.errors.UsageError` names the first label that does not fit."""
+        if self.scheme is None:
+            return
+        if len(labels) != self.num_tags:
+            raise UsageError(f"This CRF has {self.num_tags} tags but was given {len(labels)} label names; "
+                             "bind the labels it was built for.")
+        for mask, value in zip((self.allowed, self.allowed_start, self.allowed_end),
+                               allowed_transitions(labels, self.scheme)):
+            mask.copy_(value.to(mask.device))
+
+    def scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``transitions [K, K]``, ``start [K]``, ``end [K]``, forbidden moves at :data:`FORBIDDEN`.
+        Applied whenever a ``scheme`` is set (unbound masks are all True and change nothing),
+        so no host sync asks whether any mask entry is False."""
+        if self.scheme is None:
+            return self.transitions, self.start, self.end
+        return apply_constraints(self.transitions, self.start, self.end,
+                                 self.allowed, self.allowed_start, self.allowed_end)
+
+    def nll(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor,
+            reduction: str = "token_mean") -> torch.Tensor:
+        """The negative log-likelihood of the gold ``tags``; ``reduction`` as :func:`crf_nll`
+        (``token_mean`` by default: the scale of a softmax tagger's per-token cross-entropy)."""
+        return crf_nll(emissions, tags, mask, *self.scores(), reduction=reduction)
+
+    forward = nll
+
+    def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The best tag path of each sequence and its score, as :func:`viterbi`."""
+        return viterbi(emissions, mask, *self.scores())
+
+    def nbest(self, emissions: torch.Tensor, mask: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``n`` best paths of each sequence and their scores, as :func:`viterbi_nbest`."""
+        return viterbi_nbest(emissions, mask, *self.scores(), n)

@@ -1,4 +1,4 @@
-"""nlpkit.ops: CRF maths against brute-force enumeration, naive loops and pytorch-crf."""
+"""nlpkit.crf: CRF maths against brute-force enumeration, naive loops and pytorch-crf."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 import pytest
 import torch
 
-from nlpkit import ops
+from nlpkit import crf as ops
 from nlpkit.errors import UsageError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -376,9 +376,9 @@ def test_constrained_iob1_sequences_are_valid_and_read_as_seqeval_reads_them() -
 
 
 def test_constraint_errors() -> None:
-    with pytest.raises(UsageError, match="Unknown tagging scheme 'BILOU'"):
+    with pytest.raises(UsageError, match="Unknown tag scheme 'BILOU'"):
         ops.allowed_transitions(["O"], "BILOU")
-    with pytest.raises(UsageError, match="Label 'E-PER' does not fit the BIO scheme"):
+    with pytest.raises(UsageError, match="Label 'E-PER' does not fit the IOB2 scheme"):
         ops.allowed_transitions(["O", "B-PER", "E-PER"], "BIO")
     with pytest.raises(UsageError, match="Label 'PER' does not fit the BMES scheme"):
         ops.allowed_transitions(["B", "PER"], "BMES")
@@ -387,17 +387,71 @@ def test_constraint_errors() -> None:
         ops.apply_constraints(transitions, start, end, *ops.allowed_transitions(["B", "I"], "BIO"))
 
 
-@pytest.mark.parametrize("lengths", [[5, 3, 3, 1], [1, 5, 3, 2], [4, 4, 4, 4]])
-def test_run_packed_reads_each_row_as_if_alone(lengths: list[int]) -> None:
-    """Longest-first batches (as evaluation builds them) skip packing's reordering; any
-    order gives each row the states it gets alone, and zeros past its length."""
-    from nlpkit.ops import run_packed
+# --------------------------------------------------------------------------- the CRF layer
 
+
+def test_the_layer_equals_pytorch_crf_and_its_own_maths() -> None:
+    """``CRF`` is pytorch-crf's layer: the same NLL and paths from the same parameters."""
+    torchcrf = pytest.importorskip("torchcrf")
+    emissions, tags, mask, transitions, start, end = _crf(5, batch=6, steps=9, k=4)
+    ours, theirs = ops.CRF(4).double(), torchcrf.CRF(4, batch_first=True).double()
+    with torch.no_grad():
+        for a, b, value in ((ours.transitions, theirs.transitions, transitions),
+                            (ours.start, theirs.start_transitions, start), (ours.end, theirs.end_transitions, end)):
+            a.copy_(value)
+            b.copy_(value)
+        torch.testing.assert_close(-ours.nll(emissions, tags, mask, reduction="sum"),
+                                   theirs(emissions, tags, mask, reduction="sum"), atol=1e-6, rtol=0)
+        torch.testing.assert_close(ours(emissions, tags, mask), ours.nll(emissions, tags, mask))
+        paths, best = ours.decode(emissions, mask)
+        top, top_scores = ours.nbest(emissions, mask, 3)
+    assert [row[:n] for row, n in zip(paths.tolist(), mask.sum(1).tolist())] == theirs.decode(emissions, mask)
+    assert torch.equal(top[:, 0], paths) and torch.allclose(top_scores[:, 0], best)
+
+
+def test_a_layer_with_a_scheme_decodes_only_valid_paths_and_saves_its_masks() -> None:
+    labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     torch.manual_seed(0)
-    rnn = torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True)
-    vectors = torch.randn(len(lengths), max(lengths), 3)  # shape: [B, T, E]
-    states = run_packed(rnn, vectors, torch.tensor(lengths))  # shape: [B, T, 8]
-    for row, n in enumerate(lengths):
-        alone = rnn(vectors[row : row + 1, :n])[0][0]  # shape: [n, 8]
-        torch.testing.assert_close(states[row, :n], alone)
-        assert not states[row, n:].any()
+    emissions, mask = torch.randn(16, 7, 5) * 10, ops.mask_from_lengths([7, 5, 3, 1] * 4)
+    layer = ops.CRF(5, scheme="bio")
+    assert layer.scheme == "IOB2"
+    layer.bind_labels(labels)
+    paths, _ = layer.decode(emissions, mask)
+    for row, n in zip(paths.tolist(), mask.sum(1).tolist()):
+        for prev, tag in zip(["O", *[labels[t] for t in row[:n]]], [labels[t] for t in row[:n]]):
+            assert not tag.startswith("I-") or prev[2:] == tag[2:], row[:n]
+    again = ops.CRF(5, scheme="IOB2")
+    again.load_state_dict(layer.state_dict())
+    assert torch.equal(again.decode(emissions, mask)[0], paths)
+    with pytest.raises(UsageError, match="5 tags but was given 2 label names"):
+        layer.bind_labels(["O", "B-PER"])
+    with pytest.raises(UsageError, match="num_tags >= 1"):
+        ops.CRF(0)
+
+
+def test_any_model_can_compose_the_layer_and_learn() -> None:
+    """A third-party tagger, an embedding plus ``CRF``, learns tags that alternate from the
+    first (0 1 0 1 ...) over words that say nothing of them: only the transitions and the
+    start scores can, which a per-token softmax lacks."""
+    torch.manual_seed(0)
+    words = torch.randint(0, 2, (64, 10))  # shape: [B, T]
+    tags = (torch.arange(10) % 2).expand(64, 10)  # shape: [B, T]
+    mask = ops.mask_from_lengths(torch.randint(1, 11, (64,)), 10)
+
+    class Tagger(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emit, self.crf = torch.nn.Embedding(2, 2), ops.CRF(2)
+
+    model = Tagger()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    first = None
+    for _ in range(150):
+        optimizer.zero_grad()
+        loss = model.crf(model.emit(words), tags, mask)
+        first = loss.item() if first is None else first
+        loss.backward()
+        optimizer.step()
+    paths, _ = model.crf.decode(model.emit(words), mask)
+    assert loss.item() < first / 4
+    assert bool((paths == tags)[mask].all())
