@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, UsageError
-
-#: The format ids used by the corpus manifest and the built-in readers.
-FORMATS = ("conll", "conllu", "bmes", "segmented", "label-tab-text", "folder-per-class", "plain-text")
+from .errors import InputError, UsageError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -36,12 +33,33 @@ def read_corpus(path: str | Path, format: str) -> list[Example]:
     path = Path(path)
     if not path.exists():
         raise InputError("corpus not found", str(path))
+    check_format(format)
     examples = plugin_manager().hook.read_corpus(path=path, format=format)
     if examples is None:
-        raise UsageError(
-            f"No installed plugin reads corpus format '{format}'. Built-in formats: {', '.join(FORMATS)}."
-        )
+        raise UsageError(f"No installed plugin reads corpus format '{format}', though one registers it.")
     examples = list(examples)
     if not examples:
         raise InputError("the corpus is empty: no examples found", str(path))
     return examples
+
+
+def corpus_formats() -> dict[str, tuple[str, str]]:
+    """Every corpus format the installed plugins read: ``name -> (plugin, description)``,
+    from their ``register_corpus_formats`` hooks."""
+    from .plugins import plugin_manager
+
+    manager, formats = plugin_manager(), {}
+    for impl in manager.hook.register_corpus_formats.get_hookimpls():
+        def register(name: str, description: str = "", _plugin: str = impl.plugin_name) -> None:
+            formats.setdefault(name, (_plugin, description))
+
+        impl.function(register=register)
+    return formats
+
+
+def check_format(format: str) -> None:
+    """A :class:`~nlpkit.errors.UsageError` listing the registered formats unless ``format`` is one."""
+    known = corpus_formats()
+    if format not in known:
+        raise UsageError(f"Unknown corpus format '{format}'.{did_you_mean(format, known)} "
+                         f"Formats the installed plugins read: {', '.join(sorted(known))}.")

@@ -52,6 +52,12 @@ def register_commands(cli):  # type: ignore[no-untyped-def]
     """Add click commands to the ``nlpkit`` command group ``cli``."""
 
 
+@hookspec
+def register_corpus_formats(register):  # type: ignore[no-untyped-def]
+    """Name the corpus formats this plugin's ``read_corpus`` reads: ``register(name,
+    description)``. ``train``, ``evaluate --format`` and ``nlpkit plugins`` know a format from here."""
+
+
 @hookspec(firstresult=True)
 def read_corpus(path, format):  # type: ignore[no-untyped-def]
     """Read the corpus at ``path`` in ``format``; return an iterable of examples,

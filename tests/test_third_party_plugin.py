@@ -297,3 +297,40 @@ def test_a_disabled_package_takes_its_pipelines_away(site: Path) -> None:
     result = run_nlpkit(site, "predict", "example-surnames", "Tanaka", env={"NLPKIT_DISABLE_PLUGINS": "sentences"})
     assert result.returncode == 2
     assert "Unknown pipeline 'example-surnames'" in result.stderr and "nlpkit models" in result.stderr
+
+
+SLASH_READER = """
+    from nlpkit import hookimpl
+    from nlpkit.corpus import Example
+
+    @hookimpl
+    def register_corpus_formats(register):
+        register("word-slash-tag", "word/TAG tokens, a sentence per line")
+
+    @hookimpl
+    def read_corpus(path, format):
+        if format != "word-slash-tag":
+            return None
+        examples = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            pairs = [token.rsplit("/", 1) for token in line.split()]
+            examples.append(Example(tokens=tuple(w for w, _ in pairs), tags={"upos": tuple(t for _, t in pairs)},
+                                    source=f"{path}:{n}"))
+        return examples
+"""
+
+
+def test_a_third_party_corpus_format_is_listed_and_evaluate_reads_it(site: Path) -> None:
+    """A reader plugin registers its format: ``nlpkit plugins`` lists it and ``evaluate
+    --format`` accepts it (the built-in list alone would refuse it), with the real reader."""
+    install_fake(site, "nlpkit-slash", "1.0", {"slash": "nlpkit_slash"}, {"nlpkit_slash": SLASH_READER})
+    assert plugin_rows(site)["slash"]["components"] == {"formats": ["word-slash-tag"]}
+    corpus = site.parent / "dev.txt"
+    corpus.write_text("The/DET dog/NOUN barks/VERB ./PUNCT\nShe/PRON sings/VERB ./PUNCT\n", encoding="utf-8")
+    result = run_nlpkit(site, "evaluate", "en-pos-hmm", str(corpus), "--format", "word-slash-tag", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["accuracy"] > 0.7
+    unknown = run_nlpkit(site, "evaluate", "en-pos-hmm", str(corpus), "--format", "word-slash")
+    assert unknown.returncode != 0
+    assert "Unknown corpus format 'word-slash'. Did you mean 'word-slash-tag'?" in unknown.stderr
+    assert "conllu" in unknown.stderr

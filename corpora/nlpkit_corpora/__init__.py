@@ -29,7 +29,6 @@ from .locate import (
     search_roots,
 )
 from .manifest import (
-    FORMATS,
     Corpus,
     CorpusFile,
     HeldOut,
@@ -39,7 +38,7 @@ from .manifest import (
 )
 
 __all__ = [
-    "CORPORA_ENV", "FORMATS", "Corpus", "CorpusFile", "Fetched", "FileCheck", "HeldOut", "Manifest",
+    "CORPORA_ENV", "Corpus", "CorpusFile", "Fetched", "FileCheck", "HeldOut", "Manifest",
     "check_corpus", "check_file", "corpus_dir", "corpus_path", "default_manifest_path", "download", "download_root",
     "load_manifest", "sample_path", "samples", "search_roots",
 ]

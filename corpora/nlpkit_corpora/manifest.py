@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from nlpkit.corpus import corpus_formats
 from nlpkit.errors import InputError, UsageError, did_you_mean
 
 from .transforms import TRANSFORMS
@@ -26,7 +27,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 MANIFEST_VERSION = 1
-FORMATS = ("conll", "conllu", "bmes", "segmented", "label-tab-text", "folder-per-class", "plain-text")
 SPLITS = ("train", "dev", "test", "all")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -240,8 +240,8 @@ def _corpus(path: Path, name: str, table: Any) -> Corpus:
     if not _NAME.match(name):
         check.fail("corpus names use lower-case letters, digits and '_' (the folder name)")
     values = {key: check.get(key, str) for key in _CORPUS_KEYS}
-    if values["format"] not in FORMATS:
-        check.fail(f"format '{values['format']}' is not one of {', '.join(FORMATS)}")
+    if values["format"] not in corpus_formats():
+        check.fail(f"format '{values['format']}' is not one of {', '.join(sorted(corpus_formats()))}")
     files = check.get("files", list)
     if not files:
         check.fail("'files' lists no files")
@@ -269,8 +269,8 @@ def _file(path: Path, where: str, table: Any) -> CorpusFile:
     if split not in SPLITS:
         check.fail(f"split '{split}' is not one of {', '.join(SPLITS)}")
     fmt = check.get("format", str, required=False)
-    if fmt is not None and fmt not in FORMATS:
-        check.fail(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
+    if fmt is not None and fmt not in corpus_formats():
+        check.fail(f"format '{fmt}' is not one of {', '.join(sorted(corpus_formats()))}")
     transform = check.get("transform", dict, required=False)
     if transform is not None and transform.get("kind") not in TRANSFORMS:
         check.fail(f"transform kind {transform.get('kind')!r} is not one of {', '.join(TRANSFORMS)}")

@@ -6,13 +6,12 @@ import json
 
 import click
 
-from ..corpus import FORMATS
-
 
 @click.command()
 @click.argument("model_dir", metavar="MODEL_DIR")
 @click.argument("corpus", metavar="CORPUS")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format [default: the training format].")
+@click.option("--format", "fmt", metavar="FORMAT", default=None,
+              help="Corpus format, one `nlpkit plugins` lists [default: the training format].")
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
 @click.option("--confusion", metavar="PNG", help="Classification: save the confusion matrix as a PNG.")
 @click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
@@ -29,10 +28,13 @@ def evaluate(model_dir: str, corpus: str, fmt: str | None, as_json: bool, confus
     from pathlib import Path
 
     from ..config import resolve_corpus_path
+    from ..corpus import check_format
     from ..evaluation import evaluate as run_evaluation
     from ..evaluation import plot_confusion
     from ..pipeline import load
 
+    if fmt is not None:
+        check_format(fmt)
     pipeline = load(model_dir, device=device)
     if confusion and pipeline.task.name != "classify":
         raise click.UsageError("--confusion applies to classification pipelines only.")

@@ -33,6 +33,10 @@ def _rows() -> tuple[list[dict], list[str]]:
             check_lazy_module(kind, e)
             label = e.name + (f" ({', '.join(e.aliases)})" if e.aliases else "")
             components.setdefault(e.plugin, {}).setdefault(kind, []).append(label)
+    from ..corpus import corpus_formats
+
+    for name, (plugin, _) in corpus_formats().items():
+        components.setdefault(plugin, {}).setdefault("formats", []).append(name)
     from ..pretrained import catalog
 
     pipelines = catalog()

@@ -24,6 +24,16 @@ from pathlib import Path
 from nlpkit import hookimpl
 from nlpkit.errors import InputError
 
+#: format id -> what it is, for ``nlpkit plugins`` and error messages.
+DESCRIPTIONS = {
+    "label-tab-text": "label<TAB>text per line",
+    "folder-per-class": "a folder of LABEL.txt files, one text per line",
+    "segmented": "space-separated words, a sentence per line",
+    "plain-text": "one example per line",
+    "conll": "token and tag columns, a blank line between sentences",
+    "bmes": "char tag per line, a blank line between sentences",
+    "conllu": "CoNLL-U (Universal Dependencies)",
+}
 #: format id -> "module:function" of a generator of examples taking a Path.
 READERS = {
     "label-tab-text": "lines:read_label_tab_text",
@@ -34,6 +44,12 @@ READERS = {
     "bmes": "columns:read_bmes",
     "conllu": "conllu:read_conllu",
 }
+
+
+@hookimpl
+def register_corpus_formats(register):  # type: ignore[no-untyped-def]
+    for name in READERS:
+        register(name, DESCRIPTIONS[name])
 
 
 @hookimpl

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nlpkit.errors import InputError, UsageError
-from nlpkit_corpora import FORMATS, load_manifest
+from nlpkit.corpus import corpus_formats
+from nlpkit_corpora import load_manifest
 from nlpkit_corpora.manifest import SPLITS, parse_manifest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,13 +27,13 @@ def test_every_corpus_has_all_fields(name: str) -> None:
     corpus = MANIFEST.get(name)
     for key in REQUIRED:
         assert isinstance(getattr(corpus, key), str) and getattr(corpus, key).strip(), key
-    assert corpus.format in FORMATS
+    assert corpus.format in corpus_formats()
     assert corpus.homepage.startswith(("https://", "http://"))
     assert corpus.files
     for f in corpus.files:
         assert f.split in SPLITS and f.size > 0 and re.fullmatch(r"[0-9a-f]{64}", f.sha256)
         assert f.url.startswith("https://raw.githubusercontent.com/") and _COMMIT.search(f.url), f.url
-        assert (f.format or corpus.format) in FORMATS
+        assert (f.format or corpus.format) in corpus_formats()
     assert corpus.held_out == ()  # every held-out split is a downloadable file now
 
 
