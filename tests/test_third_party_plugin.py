@@ -125,7 +125,8 @@ def test_plugins_json_shows_the_distribution_version_and_component(site: Path) -
         "distribution": "nlpkit-sentences",
         "version": "0.1.0",
         "module": "nlpkit_sentences",
-        "components": {"tokenizers": ["sentence (sentences)"], "pipelines": ["example-surnames"]},
+        "components": {"tokenizers": ["sentence (sentences)"], "models": ["bag-of-embeddings"],
+                       "pipelines": ["example-surnames"]},
         "error": None,
     }
     assert set(BUILTINS) <= set(rows)
@@ -137,7 +138,7 @@ def test_plugins_table_shows_the_third_party_plugin(site: Path) -> None:
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if line.startswith("sentences "))
     assert line.split()[:3] == ["sentences", "nlpkit-sentences", "0.1.0"]
-    assert line.endswith("tokenizers: sentence (sentences); pipelines: example-surnames")
+    assert line.endswith("tokenizers: sentence (sentences); models: bag-of-embeddings; pipelines: example-surnames")
 
 
 def test_tokenize_with_the_third_party_tokenizer(site: Path) -> None:

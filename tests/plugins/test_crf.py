@@ -23,6 +23,7 @@ from nlpkit.model import Model
 from nlpkit.registry import registry
 from nlpkit.scores import Scores
 from nlpkit.spans import check_scheme
+from nlpkit.testing import DecoderContract, ModelContract
 from nlpkit.training import train
 from nlpkit_crf.decoder import ViterbiDecoder
 from nlpkit_crf.model import BiLSTM, BiLSTMCRF
@@ -417,3 +418,21 @@ def test_weights_under_the_earlier_names_load_and_give_the_same_scores(tmp_path)
     for name in ("emissions", "transitions", "start", "end"):
         assert torch.equal(getattr(expected, name), getattr(got, name)), name
     assert torch.equal(loaded.crf_layer.allowed, model.crf_layer.allowed) and not loaded.crf_layer.allowed.all()
+
+
+# -- the model contract, as a third-party model would be tested ----------------------------
+
+
+class TestBiLSTMCRFContract(ModelContract):
+    name = "bilstm-crf"
+    options = {"hidden_size": 16, "dropout": 0.1}
+
+
+class TestBiLSTMContract(ModelContract):
+    name = "bilstm"
+    options = {"hidden_size": 16, "dropout": 0.1, "word_dropout": 0.05}
+
+
+class TestViterbiContract(DecoderContract):
+    name = "viterbi"
+    crf = True

@@ -12,6 +12,7 @@ from nlpkit.decoder import Decoder
 from nlpkit.errors import OptionError
 from nlpkit.registry import registry
 from nlpkit.scores import Scores
+from nlpkit.testing import DecoderContract
 from nlpkit_decoders.decoders import ArgmaxDecoder, GumbelDecoder
 
 DRAWS = 200_000
@@ -226,3 +227,15 @@ def test_decode_sequence_logits():
     assert ArgmaxDecoder().decode(Scores(logits=logits)) == [1, 0]
     sampled = GumbelDecoder(top_k=1).decode(Scores(logits=logits), seeded(12))
     assert sampled == [1, 0]
+
+
+# -- the decoder contract, as a third-party decoder would be tested --------------------------
+
+
+class TestArgmaxContract(DecoderContract):
+    name = "argmax"
+
+
+class TestGumbelContract(DecoderContract):
+    name = "gumbel"
+    options = {"temperature": 0.5, "top_k": 3}

@@ -20,6 +20,7 @@ from nlpkit.errors import OptionError, UsageError
 from nlpkit.model import Model
 from nlpkit.recurrent import drop_words
 from nlpkit.registry import registry
+from nlpkit.testing import ModelContract
 from nlpkit_rnn.models import GRUModel, LSTMModel, RecurrentModel, RNNModel
 from nlpkit_vocab.layers import OneHot
 
@@ -376,3 +377,29 @@ def test_weights_under_the_earlier_names_load(tmp_path):
     load_weights(loaded, tmp_path / "weights.safetensors")
     for key, value in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value), key
+
+
+# -- the model contract, as a third-party model would be tested ----------------------------
+
+
+class TestRNNTagger(ModelContract):
+    name = "rnn"
+    options = {"hidden_size": 16}
+
+
+class TestGRUTaggerBidirectional(ModelContract):
+    name = "gru"
+    options = {"hidden_size": 16, "bidirectional": True, "num_layers": 2}
+
+
+class TestLSTMClassifier(ModelContract):
+    name = "lstm"
+    head = "classify"
+    options = {"hidden_size": 16, "pooling": "max"}
+
+
+class TestGRUClassifierOnCharacters(ModelContract):
+    name = "gru"
+    head = "classify"
+    options = {"hidden_size": 16, "bidirectional": True}
+    encoder_options = {"dim": 16, "char_dim": 8, "char_filters": 8}

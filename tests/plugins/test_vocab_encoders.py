@@ -7,6 +7,7 @@ import torch
 
 from nlpkit.errors import OptionError, UsageError
 from nlpkit.registry import registry
+from nlpkit.testing import EncoderContract
 from nlpkit.vocab import SPECIALS
 
 SEQUENCES = [["The", "cat", "the"], ["THE", "Dog"], ["cat"]]
@@ -130,3 +131,20 @@ def test_a_model_on_one_hot_input_saves_no_embedding(tmp_path) -> None:
     model = registry("models").get("gru")(enc.embedding(), "tag", 3, hidden_size=4)
     assert not any(key.startswith("embedding") for key in model.state_dict())
     assert model.encoder.rnn.input_size == len(enc.fitted)
+
+
+# -- the encoder contract, as a third-party encoder would be tested --------------------------
+
+
+class TestVocabContract(EncoderContract):
+    name = "vocab"
+    options = {"dim": 8}
+
+
+class TestVocabWithFeaturesContract(EncoderContract):
+    name = "vocab"
+    options = {"dim": 8, "char_dim": 4, "char_filters": 5, "bigram_dim": 4, "lowercase": True}
+
+
+class TestOneHotContract(EncoderContract):
+    name = "one-hot"

@@ -2,7 +2,8 @@
 
 A worked example of a third-party nlpkit plugin. The distribution lists this
 module under the ``nlpkit`` entry-point group (see pyproject.toml); nlpkit
-imports it and calls :func:`register_tokenizers` and :func:`register_pipelines`
+imports it and calls :func:`register_tokenizers`, :func:`register_models` (the
+``bag-of-embeddings`` classifier of :mod:`.bag`) and :func:`register_pipelines`
 (a pretrained pipeline shipped as package data, ``example-surnames``). Then::
 
     $ nlpkit tokenize -t sentence "我来到北京。你呢？Fine, thanks. Bye!"
@@ -132,6 +133,12 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 @hookimpl
 def register_tokenizers(register):  # type: ignore[no-untyped-def]
     register(SentenceTokenizer, aliases=("sentences",))
+
+
+@hookimpl
+def register_models(register):  # type: ignore[no-untyped-def]
+    """``bag-of-embeddings`` (:mod:`.bag`), by import path: torch is imported only when it is used."""
+    register(f"{__name__}.bag:BagOfEmbeddings", name="bag-of-embeddings")
 
 
 @hookimpl

@@ -1,16 +1,4 @@
-"""Contract tests for tokenizer plugins, for third-party authors and the built-ins alike.
-
-Subclass :class:`TokenizerContract` in a pytest module and name your tokenizer::
-
-    from nlpkit.testing import TokenizerContract
-
-    class TestMyTokenizer(TokenizerContract):
-        name = "my-tokenizer"
-        options = {"lowercase": True}
-        examples = {"Hello world": ["hello", "world"]}
-
-Needs the test extras: ``pip install "nlpkit[test]"`` (pytest and hypothesis).
-"""
+"""What every tokenizer must do: :class:`TokenizerContract`, and the hard texts it is tried on."""
 
 from __future__ import annotations
 
@@ -23,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .api import get_tokenizer
-from .errors import OptionError
-from .registry import registry
-from .tokenizer import Tokenizer
-from .tokens import Tokens
+from ..api import get_tokenizer
+from ..errors import OptionError
+from ..registry import registry
+from ..tokenizer import Tokenizer
+from ..tokens import Tokens
 
 #: Hand-picked texts that break careless tokenizers: CJK, emoji sequences,
 #: combining marks, mixed scripts, whitespace runs, CRLF, the empty string.
@@ -166,40 +154,3 @@ class TokenizerContract:
     def test_unknown_option_is_rejected(self) -> None:
         with pytest.raises(OptionError, match="no option 'no_such_option'"):
             get_tokenizer(self.name, **self.options, no_such_option=1)
-
-
-# -- the command line ----------------------------------------------------------------------
-
-
-def invoke(*args: object, input: str | None = None) -> Any:
-    """Run ``nlpkit ARGS...`` in-process through click's CliRunner; returns its Result."""
-    from click.testing import CliRunner
-
-    from .cli import cli
-
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
-
-
-def train_config(folder: Any, config: str, *args: object) -> Any:
-    """Write ``config`` (TOML) to ``FOLDER/config.toml``, run ``nlpkit train`` on it into
-    ``FOLDER/run`` on the CPU (plus ``args``), assert it succeeded, and return the run folder."""
-    from pathlib import Path
-
-    folder = Path(folder)
-    (folder / "config.toml").write_text(config, encoding="utf-8")
-    result = invoke("train", folder / "config.toml", "-o", folder / "run", "--device", "cpu", *args)
-    assert result.exit_code == 0, result.output
-    return folder / "run"
-
-
-def assert_cli_error(result: Any, exit_code: int, *fragments: str) -> str:
-    """Check a CLI failure the way users see it: the exit code, exactly one ``Error:`` line
-    on stderr holding every fragment, and no traceback. Returns that line."""
-    assert result.exit_code == exit_code, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, result.stderr
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-    return errors[0]
