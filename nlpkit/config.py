@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, OptionError, UsageError, did_you_mean
+from .references import resolve_reference
 from .registry import SECTION_KINDS
 
 if sys.version_info >= (3, 11):
@@ -80,23 +81,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def resolve_corpus_path(value: str, base: Path) -> str:
-    """``corpus:NAME/FILE`` finds a known corpus (checked against the manifest);
-    ``sample:NAME`` a sample bundled with nlpkit; ``package:PACKAGE/FILE`` a data file
-    inside an installed Python package (``package:jieba/dict.txt``); other relative
-    paths are taken relative to ``base``."""
-    if value.startswith("package:"):
-        from .paths import package_file
-
-        return str(package_file(value[len("package:"):]))
-    if value.startswith("sample:"):
-        from nlpkit_corpora import sample_path
-
-        return str(sample_path(value[len("sample:"):]))
-    if value.startswith("corpus:"):
-        name, _, file = value[len("corpus:"):].partition("/")
-        from nlpkit_corpora import corpus_dir, corpus_path
-
-        return str(corpus_path(name, file)) if file else str(corpus_dir(name) / name)
+    """The path ``value`` names. A data reference (:mod:`nlpkit.references`) is resolved by the
+    plugin that knows its scheme: ``corpus:NAME/FILE`` a known corpus file (checked against the
+    manifest), ``corpus:NAME`` its folder, ``sample:NAME`` a sample bundled with nlpkit;
+    ``package:PACKAGE/FILE`` is a data file inside an installed Python package
+    (``package:jieba/dict.txt``). Other relative paths are taken relative to ``base``."""
+    found = resolve_reference(value)
+    if found is not None:
+        return str(found)
     path = Path(value).expanduser()
     return str(path if path.is_absolute() else (base / path).resolve())
 

@@ -70,3 +70,18 @@ def register_pipelines(register):  # type: ignore[no-untyped-def]
     ``register(name, path, *, task, language, description, aliases=(), scores=None, data="",
     licence="")``, ``path`` the pipeline directory (``importlib.resources.files(__package__) / "x"``).
     ``register(**nlpkit.pretrained.read_card(path))`` takes the facts from the directory's card."""
+
+
+@hookspec(firstresult=True)
+def resolve_data_path(reference):  # type: ignore[no-untyped-def]
+    """Return the path that the data reference ``reference`` names (``corpus:NAME/FILE``,
+    ``corpus:NAME``, ``sample:NAME``: a string ``SCHEME:REST``), or None when the scheme is not
+    this plugin's (the next plugin is tried). Raise ``nlpkit.errors.UsageError`` or ``InputError``
+    when the scheme is yours but the reference is wrong or its file is missing."""
+
+
+@hookspec(firstresult=True)
+def portable_data_name(path):  # type: ignore[no-untyped-def]
+    """Return the data reference naming the file or folder at ``path`` (a ``pathlib.Path``) on any
+    machine, such as ``corpus:NAME/FILE`` or ``sample:NAME``, or None when ``path`` is not data this
+    plugin knows. Shipped pipelines record their training corpora this way."""

@@ -114,8 +114,9 @@ def package(source: str | os.PathLike, target: str | os.PathLike, card: Mapping[
 
 def _name_corpora_portably(meta_file: Path) -> None:
     """Name the training corpora in ``meta.json`` as ``corpus:NAME/FILE`` (or ``sample:NAME``,
-    or the file name) rather than by where they lay on the machine that trained it."""
-    from nlpkit_corpora import portable_name
+    or the file name) rather than by where they lay on the machine that trained it; the
+    plugin that knows the data names it (the ``portable_data_name`` hook)."""
+    from .references import portable_name
 
     if not meta_file.is_file():
         return

@@ -86,6 +86,17 @@ def test_corpus_paths_resolve_through_the_manifest(tmp_path, corpus_file) -> Non
     assert folder == expected.parent
 
 
+def test_corpus_references_without_the_corpora_plugin_are_one_clear_error(tmp_path, fresh_plugins, monkeypatch) -> None:
+    """The core resolves ``corpus:`` and ``sample:`` only through a plugin; with none, it says which to enable."""
+    monkeypatch.setenv("NLPKIT_DISABLE_PLUGINS", "corpora")
+    assert resolve_corpus_path("data/train.tsv", tmp_path) == str(tmp_path / "data" / "train.tsv")
+    for value in ("corpus:sst2/dev", "sample:names"):
+        with pytest.raises(UsageError, match=f"^No plugin resolves '{value}': .*'corpora' plugin.*NLPKIT_DISABLE_PLUGINS"):
+            resolve_corpus_path(value, tmp_path)
+    with pytest.raises(UsageError, match="'corpora' plugin"):
+        load_config(write_config(tmp_path, BASE.replace('"data/train.tsv"', '"sample:names"')))
+
+
 def test_package_paths_find_a_data_file_without_importing_the_package(tmp_path) -> None:
     import subprocess
     import sys

@@ -176,6 +176,27 @@ def test_a_config_tokenizer_given_as_a_directory_is_copied_into_the_pipeline(seg
         nlpkit.load(segmenter, device="cpu")(text).words.texts
 
 
+def test_package_names_the_training_corpora_portably(segmenter, tmp_path, monkeypatch) -> None:
+    """meta.json keeps ``sample:NAME`` / ``corpus:NAME/FILE`` (the ``portable_data_name`` hook), else a file name."""
+    from nlpkit.pretrained import package
+    from nlpkit_corpora import sample_path
+
+    monkeypatch.setenv("NLPKIT_CORPORA", str(tmp_path / "corpora"))
+    source = tmp_path / "source"
+    shutil.copytree(segmenter, source)
+    meta = json.loads((source / "meta.json").read_text(encoding="utf-8"))
+    paths = {"train": str(sample_path("zh")), "dev": str(tmp_path / "corpora" / "toy" / "dev.txt"),
+             "test": str(tmp_path / "elsewhere" / "test.txt")}
+    meta["config"]["corpus"].update(paths)
+    meta["corpus"] = {split: {"path": path, "sha256": "0" * 64} for split, path in paths.items()}
+    (source / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    card = {"name": "toy-seg", "task": "segment", "language": "zh", "description": "test segmenter"}
+    shipped = json.loads((package(source, tmp_path / "toy-seg", card) / "meta.json").read_text(encoding="utf-8"))
+    expected = {"train": "sample:zh", "dev": "corpus:toy/dev.txt", "test": "test.txt"}
+    assert {split: shipped["config"]["corpus"][split] for split in expected} == expected
+    assert {split: record["path"] for split, record in shipped["corpus"].items()} == expected
+
+
 def test_nlpkit_models_lists_names_scores_and_licences(shipped) -> None:
     table = invoke("models")
     assert table.exit_code == 0, table.output

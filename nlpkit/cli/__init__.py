@@ -20,7 +20,6 @@ from ..errors import NlpkitError
 COMMANDS = {
     "tokenize": "nlpkit.cli.tokenize:tokenize",
     "plugins": "nlpkit.cli.plugins:plugins",
-    "corpus": "nlpkit.cli.corpus:corpus",
     "train": "nlpkit.cli.train:train",
     "predict": "nlpkit.cli.predict:predict",
     "evaluate": "nlpkit.cli.evaluate:evaluate",

@@ -81,9 +81,9 @@ def _input_path(texts: tuple[str, ...], input_path: str | None, sample: str | No
     if len(given) > 1:
         raise click.UsageError(f"Give only one of {' / '.join(given)}.")
     if sample:
-        from nlpkit_corpora import sample_path
+        from ..references import resolve_reference
 
-        return str(sample_path(sample))
+        return str(resolve_reference(f"sample:{sample}"))
     if input_path:
         return input_path
     if texts and texts != ("-",):

@@ -96,6 +96,14 @@ def test_bundled_sample_is_the_embedded_default(run):
     assert result.stdout.splitlines()[0] == "今天 早上 我 坐地铁 去 公司 ， 车厢 里 比 平时 安静 多 了 。"
 
 
+def test_sample_without_the_corpora_plugin_is_one_line_and_exit_2(run, fresh_plugins, monkeypatch):
+    monkeypatch.setenv("NLPKIT_DISABLE_PLUGINS", "corpora")
+    result = run("tokenize", "--sample", "zh")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: No plugin resolves 'sample:zh': ") and result.stderr.count("\n") == 1
+    assert "'corpora' plugin" in result.stderr
+
+
 def test_unknown_tokenizer_is_one_line_and_exit_2(run):
     result = run("tokenize", "-t", "jeiba", "x")
     assert result.exit_code == 2

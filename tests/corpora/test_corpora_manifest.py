@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nlpkit.errors import InputError, UsageError
 from nlpkit.corpus import corpus_formats
+from nlpkit.errors import InputError, UsageError
 from nlpkit_corpora import load_manifest
 from nlpkit_corpora.manifest import SPLITS, parse_manifest
 

@@ -59,7 +59,7 @@ def test_reads_every_builtin_format() -> None:
 def test_other_formats_are_left_to_other_plugins(tmp_path: Path) -> None:
     path = write(tmp_path, "a.txt", "x\n")
     assert nlpkit_readers.read_corpus(path=path, format="my-format") is None
-    with pytest.raises(UsageError, match="No installed plugin reads corpus format 'my-format'"):
+    with pytest.raises(UsageError, match="Unknown corpus format 'my-format'.*Formats the installed plugins read: .*conllu"):
         read_corpus(path, "my-format")
 
 

@@ -1,20 +1,19 @@
-"""``nlpkit corpus``: list, info, verify and download through the real CLI group."""
+"""``nlpkit corpus``: list, info, verify and download through the real CLI group.
+
+The group lives in :mod:`nlpkit_corpora.cli` and reaches ``nlpkit`` through the
+``corpora`` plugin's ``register_commands`` hook, so these tests go through that too.
+The ``shared`` and ``isolated`` fixtures are in conftest.py."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from nlpkit.cli import cli
-
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("NLPKIT_CORPORA") or REPO.parent / "shared" / "corpora")
 
 TINY = """manifest_version = 1
 [corpora.tiny]
@@ -45,19 +44,6 @@ size = {size}
 sha256 = "{sha256}"
 url = "{url}"
 """
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NLPKIT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("NLPKIT_CORPORA", raising=False)
-
-
-@pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"real corpora not found at {SHARED}; set NLPKIT_CORPORA to the shared corpora folder")
-    return SHARED
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:

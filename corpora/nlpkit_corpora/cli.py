@@ -1,7 +1,10 @@
 """``nlpkit corpus``: list, describe, verify and download the corpora in the manifest.
 
-A thin layer over :mod:`nlpkit_corpora`; every check and download rule lives
-there, so scripts get the same behaviour from Python.
+A thin layer over this package; every check and download rule lives in
+:mod:`nlpkit_corpora.locate` and :mod:`nlpkit_corpora.fetch`, so scripts get the
+same behaviour from Python. The ``corpora`` plugin (:mod:`nlpkit_corpora.plugin`)
+adds the group to the ``nlpkit`` command line. The package's modules are imported
+inside each command, so ``nlpkit --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import InputError
+from nlpkit.errors import InputError
 
 if TYPE_CHECKING:
-    from nlpkit_corpora import FileCheck, Manifest
+    from .locate import FileCheck
+    from .manifest import Manifest
 
 _DIR_HELP = "Corpora folder holding one folder per corpus (default: the search path, see 'nlpkit corpus list')."
 
@@ -45,7 +49,7 @@ def corpus(ctx: click.Context, manifest_path: Path | None) -> None:
 
 def _manifest(ctx: click.Context) -> Manifest:
     """The manifest named by ``--manifest``, or the bundled one."""
-    from nlpkit_corpora import load_manifest
+    from .manifest import load_manifest
 
     return load_manifest(ctx.obj)
 
@@ -55,7 +59,7 @@ def _manifest(ctx: click.Context) -> Manifest:
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """List the corpora: task, language, format, splits, size, and whether they are here."""
-    from nlpkit_corpora import check_corpus, search_roots
+    from .locate import check_corpus, search_roots
 
     manifest, roots = _manifest(ctx), search_roots()
     rows = []
@@ -121,7 +125,7 @@ def _table(rows: list[dict]) -> None:
 @click.pass_context
 def info(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show everything the manifest says about corpus NAME, and where its files are."""
-    from nlpkit_corpora import check_corpus
+    from .locate import check_corpus
 
     c = _manifest(ctx).get(name)
     checks = check_corpus(c, hash_files=False)
@@ -164,7 +168,7 @@ def verify(ctx: click.Context, names: tuple[str, ...], root: Path | None) -> Non
     shared development copy has none); one that is there but differs fails.
     Without NAMEs, corpora with no file present are skipped.
     """
-    from nlpkit_corpora import check_corpus, search_roots
+    from .locate import check_corpus, search_roots
 
     manifest = _manifest(ctx)
     roots = [root] if root is not None else search_roots()
@@ -237,8 +241,8 @@ def download(ctx: click.Context, names: tuple[str, ...], root: Path | None, forc
     file first and is renamed into place only when its size and sha256 match, so
     a failed download never leaves a bad file.
     """
-    from nlpkit_corpora import download_root, search_roots
-    from nlpkit_corpora.fetch import download as fetch
+    from .fetch import download as fetch
+    from .locate import download_root, search_roots
 
     manifest = _manifest(ctx)
     corpora = [manifest.get(n) for n in names]  # every name checked before any download starts
