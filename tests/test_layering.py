@@ -1,4 +1,5 @@
-"""The core sits below every plugin: ``nlpkit`` never imports ``nlpkit_corpora``.
+"""The core sits below every plugin: ``nlpkit`` never imports ``nlpkit_corpora``, and no
+built-in plugin imports another (each uses only what a third party has: ``nlpkit``).
 
 ``nlpkit_corpora`` (corpora/) uses the core's public API and plugs in through
 the ``nlpkit`` entry-point group like a third-party package; the core reaches it
@@ -9,11 +10,34 @@ searched for the name, and the core is run with the package made unimportable.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[1] / "nlpkit"
+PLUGINS = CORE.parent / "plugins"
+
+
+def _imported(path: Path) -> set[str]:
+    """The top-level packages a module imports (absolute imports, lazy ones too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_no_plugin_imports_another() -> None:
+    plugins = {folder.name for folder in PLUGINS.iterdir() if (folder / "__init__.py").is_file()}
+    assert {"nlpkit_vocab", "nlpkit_word2vec", "nlpkit_crf", "nlpkit_rnn"} <= plugins
+    offenders = [f"{path.relative_to(PLUGINS)} imports {other}"
+                 for plugin in sorted(plugins)
+                 for path in sorted((PLUGINS / plugin).rglob("*.py"))
+                 for other in sorted(_imported(path) & (plugins - {plugin}))]
+    assert not offenders, f"plugins import only nlpkit, never each other (move what they share to the core): {offenders}"
 
 
 def test_no_core_module_names_nlpkit_corpora() -> None:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from nlpkit import hookimpl
 from nlpkit.encoder import Encoder
@@ -52,14 +52,25 @@ class VocabEncoder(Encoder):
     ``replace`` (a table, token -> token) rewrites tokens before every lookup: it maps the
     forms users write onto those of a corpus converted to others, such as UD Chinese GSD's
     half-width punctuation (``replace = {"。" = ".", "，" = ","}``).
+
+    Pretrained word vectors start the word embedding when ``vectors`` names a word2vec
+    file (text, or binary with ``binary = true`` or a ``.bin`` name; ``nlpkit word2vec
+    train`` writes one, as do gensim and fastText); training words the file lacks start
+    random. ``dim`` is then the file's width (leave it out). ``extend_vocab`` also gives
+    every word of the file its own row (at most ``max_size`` words in all, the training
+    words first), so a word never seen in training but known to the vectors is not
+    ``<unk>``; ``freeze`` keeps the word vectors fixed while the model trains. The file is
+    read when the encoder is fitted; a saved pipeline keeps the trained embedding.
     """
 
     name = "vocab"
+    #: Encoder ``word2vec`` is this encoder with ``vectors`` required.
+    needs_vectors: ClassVar[bool] = False
 
     def __init__(
         self,
         *,
-        dim: int = 128,
+        dim: int | None = None,
         min_freq: int = 1,
         max_size: int | None = None,
         lowercase: bool = False,
@@ -74,8 +85,15 @@ class VocabEncoder(Encoder):
         lexicon_word_dim: int = 0,
         lexicon_pooling: Literal["mean", "frequency"] = "mean",
         replace: dict[str, str] | None = None,
+        vectors: str = "",
+        binary: bool | None = None,
+        freeze: bool = False,
+        extend_vocab: bool = True,
     ) -> None:
-        _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim)
+        _check_vectors(self.name, self.needs_vectors, vectors, freeze)
+        dim = dim if dim is not None or vectors else DEFAULT_DIM
+        _check_sizes(1 if dim is None else dim, min_freq, max_size, char_dim, char_filters, char_width,
+                     max_word_chars, bigram_dim)
         check_types(VocabEncoder, {"lexicon_format": lexicon_format, "lexicon_pooling": lexicon_pooling,
                                    "replace": replace},
                     "Encoder 'vocab'")
@@ -92,6 +110,8 @@ class VocabEncoder(Encoder):
         self.lexicon_vocab: Vocab | None = None
         self._lexicon_counts: list[float] | None = None  # frequency pooling: set by fit(); a loaded model's weights hold them
         self.replace = dict(replace or {})
+        self.vectors, self.binary, self.freeze, self.extend_vocab = vectors, binary, freeze, extend_vocab
+        self._initial: np.ndarray | None = None  # rows from the vectors file: set by fit()
 
     def normalise(self, token: str) -> str:
         token = self.replace.get(token, token)
@@ -105,6 +125,8 @@ class VocabEncoder(Encoder):
         sequences = [self._forms(seq) for seq in sequences]
         case = str.lower if self.lowercase else str
         self.vocab = Vocab.build(([case(t) for t in seq] for seq in sequences), self.min_freq, self.max_size)
+        if self.vectors:
+            self._fit_vectors()
         if self.char_dim:
             self.chars = Vocab.build((t[: self.max_word_chars] for seq in sequences for t in seq),
                                      self.min_freq, specials=FEATURE_SPECIALS)
@@ -123,6 +145,27 @@ class VocabEncoder(Encoder):
             if self.lexicon_pooling == "frequency":
                 self._lexicon_counts = [float(counts.get(w, 0)) for w in self.lexicon_vocab.items]
                 self._lexicon_counts[self.lexicon_vocab.unk_id] = 1.0  # a word never matched in training
+
+    def _fit_vectors(self) -> None:
+        """Read the vectors file: its width is ``dim``, its words may join the vocabulary,
+        and its rows start the embedding."""
+        from .vectors import extended, initial_rows, read_vectors
+
+        words, vectors = read_vectors(self.vectors, self.binary)
+        if self.dim is not None and self.dim != vectors.shape[1]:
+            raise OptionError(f"Encoder '{self.name}' has dim = {self.dim}, but {self.vectors} holds "
+                              f"{vectors.shape[1]}-wide vectors. Leave dim out (or set dim = {vectors.shape[1]}).")
+        self.dim = vectors.shape[1]
+        if self.extend_vocab:
+            self.vocab = extended(self.fitted, [self.normalise(w) for w in words], self.max_size)
+        self._initial = initial_rows(self.fitted, words, vectors, self.normalise)
+
+    @property
+    def initialised_share(self) -> float:
+        """The share of the vocabulary whose rows come from the vectors file (after fit)."""
+        import numpy as np
+
+        return 0.0 if self._initial is None else float(np.mean(~np.isnan(self._initial[:, 0])))
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -181,6 +224,8 @@ class VocabEncoder(Encoder):
         from .lexicon import NUM_IDS
 
         words = WordEmbedding(len(self.fitted), self.dim, self.pad_id, self.fitted.unk_id)
+        if self.vectors:
+            _start_from(words, self._initial, self.freeze)
         if not self.feature_names:
             return words
         chars = bigrams = lexicon = lexicon_words = None
@@ -222,6 +267,30 @@ class VocabEncoder(Encoder):
             self.lexicon_vocab = Vocab.load(path / "lexicon_words.json")
 
 
+def _start_from(words, initial, freeze: bool) -> None:  # type: ignore[no-untyped-def]
+    """Copy the vectors file's rows into the word embedding (the others stay random), and
+    keep it fixed with ``freeze``. After from_disk() there are no rows: the weights load."""
+    import numpy as np
+    import torch
+
+    if initial is not None:
+        known = ~np.isnan(initial[:, 0])
+        with torch.no_grad():
+            words.weight[torch.from_numpy(np.flatnonzero(known))] = torch.from_numpy(initial[known])
+    words.weight.requires_grad_(not freeze)
+
+
+def _check_vectors(name: str, needed: bool, vectors: str, freeze: bool) -> None:
+    if needed and not vectors:
+        raise OptionError(f"Encoder '{name}' needs vectors = FILE: a word2vec text or binary file "
+                          "(nlpkit word2vec train writes one).")
+    if freeze and not vectors:
+        raise OptionError(f"Encoder '{name}' with freeze = true keeps pretrained vectors fixed: give vectors = FILE, "
+                          "or leave freeze out.")
+
+
+#: The word vectors' width when neither ``dim`` nor a vectors file gives one.
+DEFAULT_DIM = 128
 #: Feature vocabularies need padding (id 0) and unknown items, nothing else.
 FEATURE_SPECIALS = (PAD, UNK)
 #: Joins the two tokens of a bigram (tokens never contain it).
@@ -275,7 +344,16 @@ class OneHotEncoder(VocabEncoder):
         return OneHot(len(self.fitted))
 
 
+class Word2VecEncoder(VocabEncoder):
+    """Encoder ``vocab`` with its word embedding started from trained word2vec vectors:
+    ``vectors = FILE`` is required, every other option is ``vocab``'s."""
+
+    name = "word2vec"
+    needs_vectors = True
+
+
 @hookimpl
 def register_encoders(register):  # type: ignore[no-untyped-def]
     register(VocabEncoder)
     register(OneHotEncoder, aliases=("onehot",))
+    register(Word2VecEncoder)

@@ -31,7 +31,8 @@ def test_vocab_encoder_fits_and_encodes() -> None:
     assert enc.config() == {"dim": 5, "min_freq": 1, "max_size": None, "lowercase": False, "char_dim": 0,
                             "char_filters": 50, "char_width": 3, "max_word_chars": 20, "bigram_dim": 0,
                             "lexicon": "", "lexicon_format": "words", "lexicon_dim": 0,
-                            "lexicon_word_dim": 0, "lexicon_pooling": "mean", "replace": {}}
+                            "lexicon_word_dim": 0, "lexicon_pooling": "mean", "replace": {},
+                            "vectors": "", "binary": None, "freeze": False, "extend_vocab": True}
     assert enc.feature_names == () and enc.features(["cat"]) == {}
 
 

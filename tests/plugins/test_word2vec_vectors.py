@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nlpkit import word2vec_format
 from nlpkit.errors import InputError, UsageError
-from nlpkit_word2vec import vectors as vectors_module
+from nlpkit_word2vec import evaluate, ranking
 from nlpkit_word2vec.vectors import WordVectors
 
 try:
@@ -225,8 +226,8 @@ def test_spearman_without_scipy_equals_scipy() -> None:
     rng = np.random.default_rng(3)
     x = rng.integers(0, 5, 200).astype(float)  # many ties
     y = x + rng.integers(0, 3, 200)
-    ranks = vectors_module._ranks
-    assert vectors_module._pearson(ranks(x), ranks(y)) == pytest.approx(stats.spearmanr(x, y)[0], abs=1e-12)
+    ranks = ranking.ranks
+    assert ranking.pearson(ranks(x), ranks(y)) == pytest.approx(stats.spearmanr(x, y)[0], abs=1e-12)
     assert ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist() == [3.5, 1.0, 3.5, 2.0]
 
 
@@ -266,7 +267,7 @@ def test_analogy_evaluation_with_3cosmul(tmp_path: Path, shipped) -> None:  # ty
     ours, kv = shipped
     lines = [ln for ln in QUESTIONS.read_text(encoding="utf-8").splitlines()[:2000] if not ln.startswith(":")]
     questions = [[w.lower() for w in ln.split()] for ln in lines]
-    folded = {w for w in ours.words if ours.words[ours._folded_vocab(10**6)[w.upper()]] != w}  # "athens"
+    folded = {w for w in ours.words if ours.words[evaluate.folded_vocabulary(ours.words, 10**6)[w.upper()]] != w}  # "athens"
     questions = [q for q in questions if all(w in ours and w not in folded for w in q)]
     path = tmp_path / "q.txt"
     path.write_text(": all\n" + "\n".join(" ".join(q) for q in questions) + "\n", encoding="utf-8")
@@ -361,7 +362,7 @@ def test_binary_without_line_breaks_and_errors_replace(tmp_path: Path) -> None:
 
 def test_binary_file_across_read_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small) -> None:  # type: ignore[no-untyped-def]
     ours, _ = small
-    monkeypatch.setattr(vectors_module, "_CHUNK_BYTES", 7)  # every row straddles reads
+    monkeypatch.setattr(word2vec_format, "_CHUNK_BYTES", 7)  # every row straddles reads
     ours.save(tmp_path / "v.bin", binary=True)
     loaded = WordVectors.load(tmp_path / "v.bin", binary=True)
     assert loaded.words == ours.words and np.array_equal(loaded.vectors, ours.vectors)

@@ -1,95 +1,14 @@
-"""The ``word2vec`` encoder (embeddings that start from trained vectors) and the
-``nlpkit word2vec`` commands."""
+"""The ``nlpkit word2vec`` commands: train, similar, analogy and evaluate."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
-import torch
 
-import nlpkit
-from nlpkit import training
-from nlpkit.errors import OptionError
-from nlpkit.registry import registry
 from nlpkit.testing import assert_cli_error, invoke
 from nlpkit_word2vec.vectors import WordVectors
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-WORDS = ["good", "great", "fine", "bad", "awful", "poor", "film", "plot"]
-
-
-@pytest.fixture
-def vector_file(tmp_path):  # type: ignore[no-untyped-def]
-    rng = np.random.default_rng(0)
-    path = tmp_path / "vectors.txt"
-    WordVectors(WORDS, rng.normal(size=(len(WORDS), 6)).astype(np.float32)).save(path)
-    return path
-
-
-def encoder(**options):  # type: ignore[no-untyped-def]
-    return registry("encoders").get("word2vec")(**options)
-
-
-def test_rows_start_from_the_file_and_unknown_rows_stay_random(vector_file) -> None:
-    loaded = WordVectors.load(vector_file)
-    enc = encoder(vectors=str(vector_file), extend_vocab=False)
-    enc.fit([["good", "film", "zebra"], ["bad", "plot"]])
-    assert enc.dim == 6 and "great" not in enc.fitted
-    weight = enc.embedding().weight.detach().numpy()
-    for word in ("good", "film", "bad", "plot"):
-        np.testing.assert_array_equal(weight[enc.fitted.index[word]], loaded.vector(word))
-    assert not np.allclose(weight[enc.fitted.index["zebra"]], 0)  # random, not from the file
-    assert enc.initialised_share == pytest.approx(4 / len(enc.fitted))
-
-
-def test_extend_vocab_gives_the_files_other_words_their_rows(vector_file) -> None:
-    enc = encoder(vectors=str(vector_file))
-    enc.fit([["good", "film"]])
-    assert all(w in enc.fitted for w in WORDS)
-    assert enc.fitted.items[4:6] == ["film", "good"]  # training words first
-    capped = encoder(vectors=str(vector_file), max_size=4)
-    capped.fit([["good", "film"]])
-    assert len(capped.fitted) - len(capped.fitted.specials) == 4
-
-
-def test_freeze_keeps_the_vectors_fixed_and_options_are_checked(vector_file) -> None:
-    enc = encoder(vectors=str(vector_file), freeze=True)
-    enc.fit([["good"]])
-    assert not enc.embedding().weight.requires_grad
-    with pytest.raises(OptionError, match="needs vectors = FILE"):
-        encoder()
-    wrong = encoder(vectors=str(vector_file), dim=7)
-    with pytest.raises(OptionError, match="holds 6-wide vectors"):
-        wrong.fit([["good"]])
-
-
-def test_a_trained_pipeline_needs_the_vectors_file_no_more(vector_file, tmp_path) -> None:
-    rows = ["pos\tgood film", "pos\tgreat plot", "neg\tbad film", "neg\tawful plot", "pos\tfine film", "neg\tpoor plot"]
-    data = tmp_path / "train.tsv"
-    data.write_text("\n".join(rows * 4) + "\n", encoding="utf-8")
-    config = {
-        "seed": 1, "task": {"name": "classify"},
-        "corpus": {"train": str(data), "dev": str(data), "format": "label-tab-text"},
-        "tokenizer": {"name": "whitespace"},
-        "encoder": {"name": "word2vec", "vectors": str(vector_file), "freeze": True},
-        "model": {"name": "gru", "hidden_size": 8},
-        "trainer": {"name": "torch", "epochs": 3, "batch_size": 4, "lr": 0.02},
-    }
-    pipeline = training.train(config, tmp_path / "run", device="cpu", progress=False)
-    weight = pipeline.model.embedding.weight.detach().numpy()
-    loaded_vectors = WordVectors.load(vector_file)
-    np.testing.assert_array_equal(weight[pipeline.encoder.fitted.index["awful"]], loaded_vectors.vector("awful"))
-    shutil.move(str(vector_file), str(tmp_path / "elsewhere.txt"))
-    again = nlpkit.load(tmp_path / "run")
-    texts = ["good plot", "awful film", "poor"]
-    assert [r.label for r in again.pipe(texts)] == [r.label for r in pipeline.pipe(texts)]
-    assert torch.equal(again.model.embedding.weight, pipeline.model.embedding.weight)
-
-
-# -- the commands -----------------------------------------------------------------------
 
 
 @pytest.fixture
