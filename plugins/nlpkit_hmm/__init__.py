@@ -1,8 +1,9 @@
 """The ``hmm`` model: a hidden Markov model tagger fitted from counts, decoded with numpy.
 
 For word segmentation (BMES over characters) and POS tagging. It registers under
-``register_models`` like the neural models, but never imports torch: the maths is in
-:mod:`nlpkit_hmm.hmm`, the pipeline adapter in :mod:`nlpkit_hmm.model`, Baum-Welch re-estimation on raw text in
+``register_models`` like the neural models, but never imports torch: the model is
+:class:`nlpkit_hmm.hmm.HMM` (its module names the modules that hold each part of the maths),
+the pipeline adapter is in :mod:`nlpkit_hmm.model`, Baum-Welch re-estimation on raw text in
 :mod:`nlpkit_hmm.baum_welch` (``nlpkit hmm reestimate``, :mod:`nlpkit_hmm.cli`).
 """
 

@@ -93,13 +93,14 @@ class Lattice:
     fanin: np.ndarray  # [S] how many states lead to it (the candidates of the oldest tag)
     base: np.ndarray  # [S] the first of them (the others follow contiguously)
     score: np.ndarray  # [S] its emission (and lexical) log score, kept for forward-backward (else empty)
+    filled: bool = False  # whether the per-state arrays hold every state (Viterbi or fill_states ran)
 
 
 def layout(order: int, k: int, lengths: np.ndarray, starts: np.ndarray,
            cands: tuple[np.ndarray, np.ndarray, np.ndarray], keep_scores: bool = False) -> Lattice:
     """The token-level lattice of sentences ``lengths`` (sorted longest first, none empty) at
     batch offsets ``starts``, with room for its states (and their scores, with ``keep_scores``,
-    which :func:`posteriors` needs)."""
+    which forward-backward needs, see :mod:`.lattice_forward_backward`)."""
     counts, offsets, tags = cands
     flat, step_tokens, prev = _step_major(lengths, starts)
     t = len(flat)
@@ -155,7 +156,14 @@ def _fill_states(lat: Lattice, t0: int, t1: int, state_score: ScoreFn) -> np.nda
     return score
 
 
-def _edges(lat: Lattice, g0: int, g1: int, transitions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fill_states(lat: Lattice, state_score: ScoreFn) -> None:
+    """Fill every state's arrays (and scores), block by block, without decoding."""
+    for i0, i1 in blocks(lat):
+        _fill_states(lat, int(lat.step_tokens[i0]), int(lat.step_tokens[i1]), state_score)
+    lat.filled = True
+
+
+def edges(lat: Lattice, g0: int, g1: int, transitions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The edges into states ``g0..g1`` (filled): source states, transition log probabilities
     (the source's row, then the state's own tag), and each state's first edge."""
     part = slice(g0, g1)
@@ -186,10 +194,10 @@ def _forward(lat: Lattice, transitions: np.ndarray, state_score: ScoreFn) -> np.
     delta = np.empty(int(lat.token_states[-1]))
     delta[0] = 0.0
     step_states = lat.token_states[lat.step_tokens]
-    for i0, i1 in _blocks(lat):
+    for i0, i1 in blocks(lat):
         g0, g1 = int(step_states[i0]), int(step_states[i1])
         score = _fill_states(lat, int(lat.step_tokens[i0]), int(lat.step_tokens[i1]), state_score)
-        src, trans, first = _edges(lat, g0, g1, transitions)
+        src, trans, first = edges(lat, g0, g1, transitions)
         bounds = np.append(first[step_states[i0:i1] - g0], len(src)).tolist()
         states = step_states[i0: i1 + 1].tolist()
         for j in range(i1 - i0):
@@ -199,19 +207,20 @@ def _forward(lat: Lattice, transitions: np.ndarray, state_score: ScoreFn) -> np.
             out = delta[s0:s1]
             np.maximum.reduceat(cand, first[s0 - g0: s1 - g0] - e0, out=out)
             out += score[s0 - g0: s1 - g0]
+    lat.filled = True
     return delta
 
 
-def _blocks(lat: Lattice) -> list[tuple[int, int]]:
+def blocks(lat: Lattice) -> list[tuple[int, int]]:
     """Runs of steps ``(i0, i1)`` with about ``BLOCK_EDGES`` edges each (one step at least)."""
     step_edges = np.cumsum(np.add.reduceat(_token_edges(lat), lat.step_tokens[:-1]))
-    blocks, i0, steps = [], 0, len(lat.step_tokens) - 1
+    runs, i0, steps = [], 0, len(lat.step_tokens) - 1
     while i0 < steps:
         done = int(step_edges[i0 - 1]) if i0 else 0
         i1 = min(max(int(np.searchsorted(step_edges, done + BLOCK_EDGES, side="right")), i0 + 1), steps)
-        blocks.append((i0, i1))
+        runs.append((i0, i1))
         i0 = i1
-    return blocks
+    return runs
 
 
 def _token_edges(lat: Lattice) -> np.ndarray:
@@ -223,7 +232,7 @@ def _token_edges(lat: Lattice) -> np.ndarray:
 
 def _best_final(lat: Lattice, delta: np.ndarray, transitions: np.ndarray) -> np.ndarray:
     """Each sentence's best last state, the end transition added; ties: the lowest history."""
-    states, offsets, sizes = _final_states(lat)
+    states, offsets, sizes = final_states(lat)
     row = lat.row[states]
     score = delta[states] + transitions[row + lat.k]
     top = score == np.repeat(np.maximum.reduceat(score, offsets), sizes)
@@ -231,7 +240,7 @@ def _best_final(lat: Lattice, delta: np.ndarray, transitions: np.ndarray) -> np.
     return np.minimum.reduceat(ranked, offsets) % len(delta)
 
 
-def _final_states(lat: Lattice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def final_states(lat: Lattice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The states of every sentence's last token (sentence by sentence), where each
     sentence's run of them starts, and how many it has."""
     lo, hi = lat.token_states[lat.final], lat.token_states[lat.final + 1]
@@ -261,96 +270,3 @@ def _backtrace(lat: Lattice, delta: np.ndarray, cur: np.ndarray, transitions: np
             base = base + score.argmax(1)
         cur[: t1 - t0] = base
     return out
-
-
-# ----------------------------------------------------------------- forward-backward
-
-
-def posteriors(lat: Lattice, transitions: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """p(tag of token j = chosen[j] | its sentence) for every step-major token j, by
-    forward-backward over a lattice laid out with ``keep_scores`` that :func:`viterbi` has
-    run over (which fills its states), in float64 log space with a log-sum-exp per segment.
-
-    States dropped from the lattice have probability 0 (a -inf emission), so the sums over
-    the lattice are the sums over all tag sequences. Each token's state posteriors are
-    normalised over its own states, so no sentence's total needs adding up.
-    """
-    if lat.score.size != len(lat.tag):
-        raise ValueError("posteriors() needs a lattice laid out with keep_scores=True")
-    blocks = _blocks(lat)
-    alpha = _sum_forward(lat, transitions, blocks)
-    beta = _sum_backward(lat, transitions, blocks)
-    total = int(lat.token_states[-1]) - 1
-    token = np.repeat(np.arange(len(lat.flat)), np.diff(lat.token_states[: len(lat.flat) + 1]))
-    gamma = alpha[1:] + beta[1:]  # shape: [states]; state 0, the start, is no token's
-    top = np.maximum.reduceat(gamma, lat.token_states[: len(lat.flat)] - 1)
-    weight = np.exp(gamma - top[token])
-    hit = lat.tag[1: total + 1] == chosen[token]
-    return (np.bincount(token, weight * hit, minlength=len(lat.flat))
-            / np.bincount(token, weight, minlength=len(lat.flat)))
-
-
-def _sum_forward(lat: Lattice, transitions: np.ndarray, blocks: list[tuple[int, int]]) -> np.ndarray:
-    """alpha[s]: log of the summed probability of the paths ending in state s (the start: 0)."""
-    alpha, score = np.zeros(int(lat.token_states[-1])), lat.score
-    step_states = lat.token_states[lat.step_tokens]
-    for i0, i1 in blocks:
-        g0, g1 = int(step_states[i0]), int(step_states[i1])
-        src, trans, first = _edges(lat, g0, g1, transitions)
-        fanin = lat.fanin[g0:g1]
-        for j in range(i0, i1):
-            s0, s1 = int(step_states[j]), int(step_states[j + 1])
-            e0, e1 = int(first[s0 - g0]), int(first[s1 - g0 - 1] + fanin[s1 - g0 - 1])
-            cand = alpha[src[e0:e1]] + trans[e0:e1]
-            starts = first[s0 - g0: s1 - g0] - e0
-            top = _finite(np.maximum.reduceat(cand, starts))
-            cand -= np.repeat(top, fanin[s0 - g0: s1 - g0])
-            alpha[s0:s1] = top + _log(np.add.reduceat(np.exp(cand), starts)) + score[s0:s1]
-    return alpha
-
-
-def _sum_backward(lat: Lattice, transitions: np.ndarray, blocks: list[tuple[int, int]]) -> np.ndarray:
-    """beta[s]: log of the summed probability of everything after state s, the end included.
-
-    The edges are stored by destination; their sums by source state are bincounts, each
-    shifted by the maximum over its destination token's edges (whose sources all belong to
-    the one token before it), which keeps every exp in range."""
-    beta = np.zeros(int(lat.token_states[-1]))
-    ends = _final_states(lat)[0]
-    beta[ends] = transitions[lat.row[ends] + lat.k]
-    step_states = lat.token_states[lat.step_tokens]
-    for i0, i1 in reversed(blocks):
-        g0, g1 = int(step_states[i0]), int(step_states[i1])
-        src, trans, first = _edges(lat, g0, g1, transitions)
-        fanin = lat.fanin[g0:g1]
-        for j in range(i1 - 1, max(i0, 1) - 1, -1):
-            _back_step(lat, j, beta, src, trans, first, fanin, g0)
-    return beta
-
-
-def _back_step(lat: Lattice, j: int, beta: np.ndarray, src: np.ndarray, trans: np.ndarray,
-               first: np.ndarray, fanin: np.ndarray, g0: int) -> None:
-    """beta of the states of step j-1 whose sentence goes on, from the edges into step j."""
-    t0, t1 = int(lat.step_tokens[j]), int(lat.step_tokens[j + 1])
-    s0, s1 = int(lat.token_states[t0]), int(lat.token_states[t1])
-    e0, e1 = int(first[s0 - g0]), int(first[s1 - g0 - 1] + fanin[s1 - g0 - 1])
-    dst = np.repeat(np.arange(s0, s1), fanin[s0 - g0: s1 - g0])
-    value = trans[e0:e1] + lat.score[dst] + beta[dst]
-    token_edges = np.add.reduceat(fanin[s0 - g0: s1 - g0], lat.token_states[t0:t1] - s0)
-    top = _finite(np.maximum.reduceat(value, np.cumsum(token_edges) - token_edges))
-    value -= np.repeat(top, token_edges)
-    p0 = int(lat.token_states[lat.step_tokens[j - 1]])  # the going-on tokens of step j-1 come first
-    p1 = int(lat.token_states[lat.step_tokens[j - 1] + (t1 - t0)])
-    sums = np.bincount(src[e0:e1] - p0, np.exp(value), minlength=p1 - p0)
-    rank = np.repeat(np.arange(t1 - t0), np.diff(lat.token_states[lat.step_tokens[j - 1]: lat.step_tokens[j - 1] + t1 - t0 + 1]))
-    beta[p0:p1] = _log(sums) + top[rank]
-
-
-def _finite(x: np.ndarray) -> np.ndarray:
-    """-inf maxima (a segment of impossible paths) shift by 0 instead, so no inf - inf."""
-    return np.where(np.isfinite(x), x, 0.0)
-
-
-def _log(x: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.log(x)

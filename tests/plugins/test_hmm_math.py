@@ -1,8 +1,8 @@
-"""The numpy HMM (nlpkit_hmm.hmm) against hand computation and brute force: Viterbi paths
-and posteriors equal enumeration over every tag sequence, batches decode like single
-sentences, smoothed distributions sum to one, the unknown-word models pick the tags their
-statistics suggest, arrays round-trip losslessly, bad input fails clearly, and torch is
-never imported."""
+"""The numpy HMM (nlpkit_hmm.hmm) against hand computation and brute force: Viterbi paths,
+posteriors and Baum-Welch's expected counts (from both forward-backward kernels, dense and
+lattice) equal enumeration over every tag sequence, batches decode like single sentences,
+smoothed distributions sum to one, the unknown-word models pick the tags their statistics
+suggest, arrays round-trip losslessly, bad input fails clearly, and torch is never imported."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ try:
 except ModuleNotFoundError:  # an editable install made before the plugin existed
     sys.path.insert(0, str(REPO / "plugins"))
     from nlpkit_hmm.hmm import HMM, token_class
-from nlpkit_hmm.baum_welch import _expected_counts, reestimate  # noqa: E402 - after the fallback above
+from nlpkit_hmm.baum_welch import e_step, reestimate  # noqa: E402 - after the fallback above
 
 DET, NOUN, VERB, ADV = range(4)
 TINY_WORDS = [["the", "dog", "runs"], ["a", "cat", "sleeps", "now"], ["the", "cat"], ["dogs", "run", "quickly"],
@@ -542,6 +542,7 @@ def test_the_module_never_imports_torch() -> None:
         "hmm.fit([['the', 'dog'], ['a', 'cat', 'runs']], [[0, 1], [0, 1, 2]], 3)\n"
         "hmm.decode([['the', 'zebra'], []])\n"
         "hmm.decode_with_confidence([['a', 'dog']])\n"
+        "hmm.posteriors([['a', 'dog']]), hmm.expected_counts([['a', 'dog']])\n"
         "HMM.from_arrays(hmm.arrays())\n"
         "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if m.startswith('torch'))\n"
     )
@@ -561,6 +562,108 @@ def test_an_unseen_capitalised_word_reads_as_its_known_lowercase_form() -> None:
     assert hmm.decode([["Please", "run"]]) == [[3, 1]]  # not PROPN, which capitals suggest
 
 
+# -- forward-backward (nlpkit_hmm.forward_backward, nlpkit_hmm.lattice_forward_backward) --------
+
+
+def brute_force_expectations(hmm: HMM, sentences: list[list[str]]) -> tuple[np.ndarray, list[np.ndarray], float]:
+    """Expected (history, next) events [K+1]^(order+1), each sentence's tag posteriors [n, K] and
+    the summed log-likelihood, by enumerating every tag sequence."""
+    k, o = hmm.num_tags, hmm.order
+    events, posteriors, log_likelihood = np.zeros((k + 1,) * (o + 1)), [], 0.0
+    for tokens in sentences:
+        sequences, scores = enumerate_all(hmm, tokens)
+        total = np.logaddexp.reduce(scores)
+        log_likelihood += total
+        marginals = np.zeros((len(tokens), k))
+        for seq, score in zip(sequences, scores):
+            weight = math.exp(score - total)
+            marginals[np.arange(len(tokens)), seq] += weight
+            padded = [k] * o + list(seq) + [k]
+            for j in range(o, len(padded)):
+                events[tuple(padded[j - o: j + 1])] += weight
+        posteriors.append(marginals)
+    return events, posteriors, log_likelihood
+
+
+def both_kernels(rng: np.random.Generator, order: int, lexical: bool):  # type: ignore[no-untyped-def]
+    """Random sparse HMMs and queries, each run over the lattice and over all tags."""
+    for trial in range(3):
+        hmm = random_sparse_hmm(rng, 3 + trial % 2, order, lexical)
+        words = [f"w{i}" for i in range(8)] + ["zz"]
+        queries = [[str(w) for w in rng.choice(words, n)] for n in rng.integers(1, 6, 8)]
+        for pruned in (True, False):
+            hmm._pruned = pruned
+            yield hmm, queries
+
+
+@pytest.mark.parametrize("order, lexical", [(1, False), (2, False), (2, True)])
+def test_posteriors_of_both_kernels_sum_to_one_and_equal_brute_force(order: int, lexical: bool) -> None:
+    """HMM.posteriors, over the lattice and over all tags: each token's distribution over
+    every tag sums to one and is its marginal over every tag sequence."""
+    for hmm, queries in both_kernels(np.random.default_rng(200 + 10 * order + lexical), order, lexical):
+        got = hmm.posteriors(queries + [[]])
+        assert got[-1].shape == (0, hmm.num_tags)
+        _, want, _ = brute_force_expectations(hmm, queries)
+        for post, marginals in zip(got, want):
+            np.testing.assert_allclose(post.sum(1), 1.0, atol=1e-12)
+            np.testing.assert_allclose(post, marginals, atol=1e-9)
+
+
+@pytest.mark.parametrize("options", CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+def test_fitted_posteriors_equal_brute_force_and_hold_the_confidences(options: dict) -> None:
+    hmm = fitted(**options)
+    posteriors = hmm.posteriors(QUERIES)
+    paths, confidence = hmm.decode_with_confidence(QUERIES)
+    _, want, _ = brute_force_expectations(hmm, QUERIES)
+    for post, marginals, path, conf in zip(posteriors, want, paths, confidence):
+        np.testing.assert_allclose(post, marginals, atol=1e-9)
+        assert conf == pytest.approx(post[np.arange(len(path)), path].tolist(), abs=1e-12)
+
+
+@pytest.mark.parametrize("order, lexical", [(1, False), (2, False), (2, True)])
+def test_expected_counts_of_both_kernels_equal_brute_force(order: int, lexical: bool,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The E-step's events (start and end included), tag posteriors and log-likelihood are the
+    enumeration's, over the lattice and over all tags; the same with one sentence per chunk
+    and blocks of a few edges."""
+    import nlpkit_hmm.lattice as lattice_module
+
+    for hmm, queries in both_kernels(np.random.default_rng(300 + 10 * order + lexical), order, lexical):
+        counts = hmm.expected_counts(queries + [[]])
+        events, posteriors, log_likelihood = brute_force_expectations(hmm, queries)
+        assert counts.log_likelihood == pytest.approx(log_likelihood, rel=1e-10)
+        np.testing.assert_allclose(counts.events, events, atol=1e-9)
+        np.testing.assert_allclose(counts.tags, np.concatenate(posteriors), atol=1e-9)
+        assert counts.events.sum() == pytest.approx(sum(len(q) + 1 for q in queries))
+        with monkeypatch.context() as patch:
+            patch.setattr(hmm, "_chunking", lambda viterbi, lattice=False: (1, 1))
+            patch.setattr(lattice_module, "BLOCK_EDGES", 3)
+            again = hmm.expected_counts(queries)
+        np.testing.assert_allclose(again.events, counts.events, atol=1e-12)
+        np.testing.assert_allclose(again.tags, counts.tags, atol=1e-12)
+        assert again.log_likelihood == pytest.approx(counts.log_likelihood, rel=1e-12)
+
+
+def test_the_tables_baum_welch_reads_and_writes() -> None:
+    """Setting a model's own tables changes nothing; the tables read are read-only copies of
+    what is saved; a wrong shape or an unfitted model is refused."""
+    hmm = fitted(order=2)
+    arrays = hmm.arrays()
+    assert np.array_equal(hmm.transitions, arrays["transitions"]) and np.array_equal(hmm.emissions, arrays["emissions"])
+    assert len(hmm.vocabulary) == len(hmm.emissions) and "dog" in hmm.vocabulary
+    with pytest.raises(ValueError, match="read-only"):
+        hmm.emissions[0, 0] = 0.0
+    paths = hmm.decode_with_confidence(QUERIES)
+    hmm.set_tables(hmm.transitions.copy(), hmm.emissions.copy(), list(hmm.vocabulary))
+    assert hmm.decode_with_confidence(QUERIES) == paths
+    assert all(np.array_equal(a, arrays[name]) for name, a in hmm.arrays().items())
+    with pytest.raises(UsageError, match="set_tables needs"):
+        hmm.set_tables(hmm.transitions, hmm.emissions[1:], list(hmm.vocabulary))
+    for use in (lambda h: h.transitions, lambda h: h.expected_counts([["a"]]), lambda h: h.posteriors([["a"]])):
+        with pytest.raises(UsageError, match="not been fitted"):
+            use(HMM())
+
+
 # -- Baum-Welch (nlpkit_hmm.baum_welch) ---------------------------------------------------
 
 
@@ -571,8 +674,8 @@ def test_forward_backward_likelihood_and_counts_equal_brute_force(order: int) ->
     hmm = fitted(order=order, unknown="none")
     sentences = [["the", "dog", "runs"], ["a", "cat"], ["dogs", "run", "quickly", "now"]]
     words = sorted({w for s in sentences for w in s})
-    ids = [np.array([words.index(w) for w in s]) for s in sentences]
-    ngrams, emissions, ll = _expected_counts(hmm, words, ids)
+    ids = np.array([words.index(w) for s in sentences for w in s])
+    ngrams, emissions, ll = e_step(hmm, sentences, ids, len(words))
     want_ll, want_emissions, want_ngrams = 0.0, np.zeros_like(emissions), np.zeros_like(ngrams)
     for s in sentences:
         seqs, scores = enumerate_all(hmm, s)
