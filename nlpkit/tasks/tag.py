@@ -20,6 +20,7 @@ from ..vocab import Vocab
 from .base import Task, label_id, restore_order, run
 
 if TYPE_CHECKING:
+    from ..count_model import CountModel
     from ..decoder import Decoder
     from ..encoder import Encoder
     from ..model import Model
@@ -146,10 +147,8 @@ class TagTask(Task):
         tokenized = [pipeline.tokenizer(t) for t in texts]
         nonempty = [i for i, t in enumerate(tokenized) if len(t)]
         sentences = [tokenized[i].texts for i in nonempty]
-        if is_count_model(pipeline.model) and confidence:
-            found = dict(zip(nonempty, zip(*pipeline.model.predict(sentences))))
-        elif is_count_model(pipeline.model):
-            found = {i: (path, []) for i, path in zip(nonempty, pipeline.model.decode(sentences))}
+        if is_count_model(pipeline.model):
+            found = dict(zip(nonempty, _count_tags(pipeline.model, sentences, confidence)))
         else:
             found = dict(zip(nonempty, _run_tagger(pipeline, sentences, batch_size, confidence)))
         results = []
@@ -158,6 +157,14 @@ class TagTask(Task):
             tokens.tags = pipeline.labels.decode(ids)
             results.append(Tagged(text, tokens, confidence))
         return results
+
+
+def _count_tags(model: CountModel, tokens: list[list[str]], confidence: bool) -> list[tuple[list[int], list[float]]]:
+    """A count model's tag ids per sentence, with per-token confidences only when asked
+    (decoding alone is cheaper)."""
+    if confidence:
+        return list(zip(*model.predict(tokens)))
+    return [(path, []) for path in model.decode(tokens)]
 
 
 def _run_tagger(pipeline: Pipeline, tokens: list[list[str]], batch_size: int,
