@@ -17,17 +17,19 @@ can be reached: a request names a pipeline, never a path.
 from __future__ import annotations
 
 import asyncio
+import json
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, StrictStr
 from starlette.exceptions import HTTPException
 
 from .batching import Batcher
 from .limits import BodyLimit, Limits, check_texts
+from .workers import ProcessRunner, ThreadRunner
 
 
 class PredictRequest(BaseModel):
@@ -44,8 +46,9 @@ class PredictResponse(BaseModel):
 
 def create_app(pipelines: dict[str, Any], limits: Limits | None = None, device: str = "cpu") -> FastAPI:
     """The application serving ``pipelines``: route name -> a pretrained name or a directory
-    (loaded in the background once the server starts, on ``device``), or a pipeline already
-    loaded (``nlpkit.load(...)``), for a service that builds its own."""
+    (loaded in a worker process of its own once the server starts, on ``device``), or a
+    pipeline already loaded (``nlpkit.load(...)``, run in a thread), for a service that
+    builds its own."""
     limits = limits or Limits()
     state = _State(pipelines, limits, device)
 
@@ -78,37 +81,32 @@ class _State:
         return len(self.batchers) == len(self.specs)
 
     async def load(self) -> None:
-        """Load each pipeline in a thread (the event loop keeps answering /health meanwhile)."""
-        loop = asyncio.get_running_loop()
+        """Start each pipeline's worker (the event loop keeps answering /health meanwhile)."""
         for name, spec in self.specs.items():
+            runner = ProcessRunner(spec, self.device) if isinstance(spec, str) else ThreadRunner(spec)
             try:
-                pipeline = await loop.run_in_executor(None, _load, spec, self.device)
+                facts = await runner.start()
             except Exception as exc:  # noqa: BLE001 - reported by /health, the server stays up
-                self.error = f"pipeline '{name}' failed to load: {exc}"
+                self.error = f"pipeline '{name}' failed to load: {type(exc).__name__}: {exc}"
+                runner.close()
                 return
-            batcher = Batcher(name, pipeline, self.limits.max_batch, self.limits.max_wait_ms)
+            batcher = Batcher(name, runner, self.limits.max_batch, self.limits.max_wait_ms)
             batcher.start()
-            self.info[name] = _describe(name, spec, pipeline)
+            self.info[name] = _describe(name, spec, facts)
             self.batchers[name] = batcher
 
     async def stop(self) -> None:
         await asyncio.gather(*(b.stop() for b in self.batchers.values()))
 
 
-def _load(spec: Any, device: str) -> Any:
-    import nlpkit
-
-    return nlpkit.load(spec, device=device) if isinstance(spec, str) else spec
-
-
-def _describe(name: str, spec: Any, pipeline: Any) -> dict[str, Any]:
+def _describe(name: str, spec: Any, facts: dict[str, Any]) -> dict[str, Any]:
     """Name, task, language and card of a loaded pipeline (a pretrained one's card, else its meta)."""
     from nlpkit.pretrained import catalog, is_pipeline_name
 
     named = isinstance(spec, str) and is_pipeline_name(spec)
-    card = catalog().get(spec).card() if named else {"meta": pipeline.meta}
+    card = catalog().get(spec).card() if named else {"meta": facts["meta"]}
     card.pop("path", None)  # where files lie on the server is not the client's business
-    return {"name": name, "task": pipeline.task.name, "language": card.get("language"), "card": card}
+    return {"name": name, "task": facts["task"], "language": card.get("language"), "card": card}
 
 
 def _routes(app: FastAPI, state: _State) -> None:
@@ -144,7 +142,9 @@ def _routes(app: FastAPI, state: _State) -> None:
             results = await batcher.predict(body.texts)
         except Exception as exc:  # noqa: BLE001 - a failing request must not take the server down
             return JSONResponse({"error": f"pipeline '{name}' failed: {type(exc).__name__}: {exc}"}, status_code=500)
-        return {"pipeline": name, "results": results}
+        # The worker encoded each result; a response of bytes skips FastAPI's re-validation and re-encoding.
+        head = b'{"pipeline": ' + json.dumps(name).encode() + b', "results": ['
+        return Response(head + b", ".join(results) + b"]}", media_type="application/json")
 
 
 def _errors(app: FastAPI, limits: Limits) -> None:

@@ -1,18 +1,20 @@
 """Dynamic batching: the texts of concurrent requests to one pipeline run as one batch.
 
-Requests wait in a queue; a batch starts with the oldest and takes the next ones while
-it holds fewer than ``max_batch`` texts and no more than ``max_wait_ms`` have passed since
-it started (a request is never split, so one larger than ``max_batch`` runs alone). The
-pipeline runs in one worker thread per pipeline, so the event loop keeps accepting
-requests meanwhile, and a model is never called from two threads at once. A batch that
-fails is run again request by request, so a bad request fails alone.
+Requests wait in a queue. When the pipeline is free, a batch takes every request
+waiting, up to ``max_batch`` texts (a request is never split, so one larger than
+``max_batch`` runs alone); if it still has room it waits up to ``max_wait_ms`` for more.
+While a batch runs the next one fills, so under load batches grow by themselves and a
+lone request never waits for company it will not get (``max_wait_ms = 0``, the default,
+adds no latency). The pipeline runs in a worker of its own (a process, or a thread), so the event loop
+keeps accepting requests meanwhile, and a model is never called from two threads at once
+(see :mod:`.workers`).
+A batch that fails is run again request by request, so a bad request fails alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 #: A waiting request: its texts and the future its results go to.
@@ -20,16 +22,17 @@ Pending = tuple[list[str], asyncio.Future]
 
 
 class Batcher:
-    """Gathers the requests to ``pipeline`` into batches and runs them in its own thread."""
+    """Gathers the requests to one pipeline into batches and hands them to its ``runner``
+    (:class:`~nlpkit_serve.workers.ProcessRunner` or :class:`~nlpkit_serve.workers.ThreadRunner`)."""
 
-    def __init__(self, name: str, pipeline: Any, max_batch: int, max_wait_ms: float) -> None:
-        self.name, self.pipeline = name, pipeline
+    def __init__(self, name: str, runner: Any, max_batch: int, max_wait_ms: float) -> None:
+        self.name, self.runner = name, runner
         self.max_batch, self.max_wait = max_batch, max_wait_ms / 1000
         self.queue: asyncio.Queue[Pending] = asyncio.Queue()
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"nlpkit-{name}")
         self.batches = 0  # how many batches ran, for the batch-size figures
         self.texts = 0
         self._task: asyncio.Task | None = None
+        self._held: Pending | None = None  # a request that did not fit the last batch
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"batcher-{self.name}")
@@ -38,10 +41,10 @@ class Batcher:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        self.executor.shutdown(wait=True)
+        self.runner.close()
 
-    async def predict(self, texts: list[str]) -> list[dict]:
-        """The JSON results of ``texts``, as ``nlpkit predict -f json`` gives them, in order."""
+    async def predict(self, texts: list[str]) -> list[bytes]:
+        """The results of ``texts`` in order, each the JSON ``nlpkit predict -f json`` prints."""
         future = asyncio.get_running_loop().create_future()
         await self.queue.put((texts, future))
         return await future
@@ -52,32 +55,36 @@ class Batcher:
             await self._run(batch)
 
     async def _gather(self) -> list[Pending]:
-        """The oldest request, then the ones that arrive within ``max_wait`` while the batch has room."""
-        batch = [await self.queue.get()]
+        """The oldest request and those waiting behind it while the batch has room; then,
+        with ``max_wait``, the ones that arrive before it has passed."""
+        batch = [self._held or await self.queue.get()]
+        self._held = None
         size, deadline = len(batch[0][0]), time.monotonic() + self.max_wait
         while size < self.max_batch:
-            try:
-                item = self.queue.get_nowait()
-            except asyncio.QueueEmpty:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(self.queue.get(), left)
-                except TimeoutError:
-                    break
+            item = self.queue.get_nowait() if not self.queue.empty() else await self._next(deadline)
+            if item is None:
+                break
             if size + len(item[0]) > self.max_batch:
-                self.queue.put_nowait(item)  # no room: it starts the next batch (it goes to the back)
+                self._held = item  # no room: it opens the next batch
                 break
             batch.append(item)
             size += len(item[0])
         return batch
 
+    async def _next(self, deadline: float) -> Pending | None:
+        """The next request if one arrives before ``deadline``, else None."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        try:
+            return await asyncio.wait_for(self.queue.get(), left)
+        except TimeoutError:
+            return None
+
     async def _run(self, batch: list[Pending]) -> None:
         texts = [text for request, _ in batch for text in request]
-        loop = asyncio.get_running_loop()
         try:
-            results = await loop.run_in_executor(self.executor, self._predict, texts)
+            results = await self.runner.run(texts)
         except Exception as exc:  # noqa: BLE001 - one bad request must fail alone: rerun one by one
             if len(batch) == 1:
                 _settle(batch[0][1], exception=exc)
@@ -90,9 +97,6 @@ class Batcher:
         for request, future in batch:
             _settle(future, result=results[start:start + len(request)])
             start += len(request)
-
-    def _predict(self, texts: list[str]) -> list[dict]:
-        return [result.to_json() for result in self.pipeline.pipe(texts, batch_size=max(len(texts), 1))]
 
 
 def _settle(future: asyncio.Future, result: Any = None, exception: BaseException | None = None) -> None:

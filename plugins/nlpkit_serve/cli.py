@@ -13,8 +13,8 @@ from nlpkit.errors import MissingDependencyError, UsageError
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--max-batch", type=click.IntRange(1), default=64, show_default=True,
               help="Most texts run together in one batch, across requests.")
-@click.option("--max-wait-ms", type=click.FloatRange(0), default=5.0, show_default=True,
-              help="How long a batch waits for more requests after its first.")
+@click.option("--max-wait-ms", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="How long a batch with room waits for more requests (0: it takes what is waiting).")
 @click.option("--max-texts", type=click.IntRange(1), default=256, show_default=True, help="Most texts in one request.")
 @click.option("--max-chars", type=click.IntRange(1), default=10_000, show_default=True, help="Most characters in one text.")
 @click.option("--max-body-bytes", type=click.IntRange(1), default=2_000_000, show_default=True,

@@ -16,14 +16,14 @@ from fastapi import HTTPException
 @dataclass(frozen=True)
 class Limits:
     """Per-request limits: texts in one request, characters in one text, bytes of the body;
-    and the batching: at most ``max_batch`` texts run together, gathered for at most
-    ``max_wait_ms`` after the first arrives."""
+    and the batching: at most ``max_batch`` texts run together, and a batch with room waits
+    at most ``max_wait_ms`` for more (0: it takes the requests already waiting)."""
 
     max_texts: int = 256
     max_chars: int = 10_000
     max_body_bytes: int = 2_000_000
     max_batch: int = 64
-    max_wait_ms: float = 5.0
+    max_wait_ms: float = 0.0
 
 
 class LimitError(HTTPException):
