@@ -1,4 +1,10 @@
-"""The ``spacy`` tokenizer: spaCy's rule-based tokenizer for any language it supports."""
+"""The ``spacy`` tokenizer: spaCy's rule-based tokenizer for any language it supports.
+
+The other direction, nlpkit inside spaCy, lives in :mod:`nlpkit_spacy.component` (the
+``nlpkit`` pipeline component) and :mod:`nlpkit_spacy.spacy_tokenizer` (the
+``nlpkit.Tokenizer.v1`` tokenizer); spaCy finds them through its own entry points, and
+nlpkit's plugin hooks never import them.
+"""
 
 from __future__ import annotations
 
