@@ -1,0 +1,114 @@
+"""``nlpkit annotate`` with the local engine: real pipelines on a generated corpus of several
+files, in-process and in subprocesses, interrupted and resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import nlpkit
+from nlpkit.testing import assert_cli_error, invoke
+
+CHINESE = ["我来到北京清华大学", "上海浦东开发与法制建设同步", "今天天气很好。", "", "他说：“明天见！”然后走了。"]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """Three files: text, JSON lines in a subfolder (with two bad lines), text with bad lines."""
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("\n".join(CHINESE * 25) + "\n", encoding="utf-8")
+    rows = [json.dumps({"text": CHINESE[i % 5], "n": i}, ensure_ascii=False) for i in range(40)]
+    (folder / "sub" / "b.jsonl").write_text("\n".join([*rows, "not json", '{"body": "x"}']) + "\n", encoding="utf-8")
+    (folder / "c.txt").write_bytes("好的\n".encode() + b"\xff\xfe bad\n" + ("长" * 300 + "\n").encode())
+    return folder
+
+
+def records(out: Path) -> list[dict]:
+    return [json.loads(line) for f in sorted((out / "shards").glob("*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+def run(*args: object) -> None:
+    result = invoke("annotate", *args)
+    assert result.exit_code == 0, result.output
+
+
+def test_records_are_what_pipe_gives_with_one_or_two_processes(corpus: Path, tmp_path: Path) -> None:
+    run("zh-cws-hmm", corpus, "-o", tmp_path / "one", "--shard-lines", 30, "--max-chars", 200)
+    run("zh-cws-hmm", corpus, "-o", tmp_path / "two", "--shard-lines", 30, "--max-chars", 200, "--jobs", 2)
+    one, two = records(tmp_path / "one"), records(tmp_path / "two")
+    assert one == two and len(one) == 125 + 42 + 3
+    assert [r["id"] for r in one][:2] == ["a.txt:1", "a.txt:2"] and one[-1]["id"] == "sub/b.jsonl:42"
+    pipeline = nlpkit.load("zh-cws-hmm")
+    good = [r for r in one if "result" in r]
+    assert [r["result"] for r in good] == [p.to_json() for p in pipeline.pipe([r["result"]["text"] for r in good])]
+    files = {(tmp_path / "one" / "shards" / f).read_bytes() for f in os.listdir(tmp_path / "one" / "shards")}
+    assert files == {(tmp_path / "two" / "shards" / f).read_bytes() for f in os.listdir(tmp_path / "two" / "shards")}
+    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["complete"] and sum(s["records"] for s in manifest["shards"]) == len(one)
+
+
+def test_bad_lines_become_error_records_naming_file_and_line(corpus: Path, tmp_path: Path) -> None:
+    run("zh-cws-hmm", corpus, "-o", tmp_path / "out", "--max-chars", 200)
+    errors = {r["id"]: r["error"] for r in records(tmp_path / "out") if "error" in r}
+    assert errors == {
+        "c.txt:2": "invalid UTF-8 at byte 1",
+        "c.txt:3": "the text has 300 characters; the limit is 200 (--max-chars)",
+        "sub/b.jsonl:41": "not JSON: Expecting value: line 1 column 1 (char 0)",
+        "sub/b.jsonl:42": "no string field 'text' in this JSON line",
+    }
+
+
+def test_a_tokenizer_name_gives_tokens_with_offsets(corpus: Path, tmp_path: Path) -> None:
+    run("jieba", corpus / "a.txt", "-o", tmp_path / "out")
+    jieba = nlpkit.get_tokenizer("jieba")
+    for record in records(tmp_path / "out"):
+        text = record["result"]["text"]
+        assert record["result"]["tokens"] == jieba(text).to_dicts()
+
+
+def test_an_interrupted_run_resumes_to_the_same_files(tmp_path: Path) -> None:
+    """Killed after its first shards, rerun: the same files as a run never interrupted."""
+    (tmp_path / "big.txt").write_text("\n".join(CHINESE * 500) + "\n", encoding="utf-8")
+    args = ["zh-cws", str(tmp_path / "big.txt"), "--shard-lines", "100"]
+    run(*args, "-o", tmp_path / "whole")
+    process = subprocess.Popen([sys.executable, "-m", "nlpkit", "annotate", *args, "-o", str(tmp_path / "cut")],
+                               stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    manifest = tmp_path / "cut" / "manifest.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if manifest.is_file() and len(json.loads(manifest.read_text(encoding="utf-8") or "{}").get("shards", [])) >= 2:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    process.wait(timeout=60)
+    kept = len(json.loads(manifest.read_text(encoding="utf-8"))["shards"])
+    assert 2 <= kept < 25, "the run was not interrupted midway"
+    result = invoke("annotate", *args, "-o", tmp_path / "cut")
+    assert result.exit_code == 0 and f"({kept} kept from an earlier run)" in result.stderr
+    assert records(tmp_path / "cut") == records(tmp_path / "whole")
+    names = sorted(os.listdir(tmp_path / "whole" / "shards"))
+    assert names == sorted(os.listdir(tmp_path / "cut" / "shards"))
+    for name in names:
+        assert (tmp_path / "cut" / "shards" / name).read_bytes() == (tmp_path / "whole" / "shards" / name).read_bytes()
+
+
+def test_another_run_in_the_same_folder_is_refused(corpus: Path, tmp_path: Path) -> None:
+    run("zh-cws-hmm", corpus / "a.txt", "-o", tmp_path / "out")
+    assert_cli_error(invoke("annotate", "jieba", corpus / "a.txt", "-o", tmp_path / "out"), 2,
+                     "holds the output of another run", "pipeline: 'zh-cws-hmm' then, 'jieba' now", "--overwrite")
+    run("jieba", corpus / "a.txt", "-o", tmp_path / "out", "--overwrite")
+    assert "tokens" in records(tmp_path / "out")[0]["result"]
+
+
+def test_missing_inputs_are_one_line(tmp_path: Path) -> None:
+    assert_cli_error(invoke("annotate", "jieba", tmp_path / "nope*.txt", "-o", tmp_path / "out"), 1,
+                     "no such file, folder or glob match")
