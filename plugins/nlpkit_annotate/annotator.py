@@ -12,14 +12,14 @@ from .sources import Line
 class Annotator:
     """Runs one pipeline or tokenizer (loaded once per process) over batches of lines."""
 
-    def __init__(self, name: str, max_chars: int, batch_size: int = 64) -> None:
+    def __init__(self, name: str, max_chars: int, batch_size: int = 64, device: str = "cpu") -> None:
         from nlpkit.api import get_tokenizer, names_a_pipeline
 
         self.max_chars, self.batch_size = max_chars, batch_size
         if names_a_pipeline(name):
             import nlpkit
 
-            pipeline = nlpkit.load(name, device="cpu")
+            pipeline = nlpkit.load(name, device=device)
             self._run = lambda texts: [r.to_json() for r in pipeline.pipe(texts, batch_size=batch_size)]
         else:
             tokenizer = get_tokenizer(name)

@@ -12,8 +12,11 @@ import click
 @click.argument("pipeline", metavar="PIPELINE")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-o", "--output", required=True, metavar="OUTDIR", help="Folder for the shards and manifest.json.")
-@click.option("--engine", type=click.Choice(["local"]), default="local", show_default=True)
-@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes of this machine.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="local: processes of this machine.")
+@click.option("--address", default=None, help="ray: a cluster to join (auto, or ray://HOST:PORT); default: a local Ray.")
+@click.option("--actors", type=click.IntRange(1), default=1, show_default=True, help="ray: actors, each loading the pipeline.")
+@click.option("--gpus-per-actor", type=click.FloatRange(0), default=0.0, show_default=True, help="ray: GPUs per actor.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "text", "jsonl"]), default="auto", show_default=True,
               help="auto: JSON lines for .jsonl/.json/.ndjson names, else one text per line.")
 @click.option("--field", default="text", show_default=True, help="The field of each JSON line that holds the text.")
@@ -23,8 +26,9 @@ import click
 @click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace the output of another run in OUTDIR.")
 @click.option("--progress/--no-progress", default=None, help="A progress bar (default: when stderr is a terminal).")
-def annotate(pipeline: str, inputs: tuple[str, ...], output: str, engine: str, jobs: int, fmt: str, field: str,
-             shard_lines: int, max_chars: int, batch_size: int, overwrite: bool, progress: bool | None) -> None:
+def annotate(pipeline: str, inputs: tuple[str, ...], output: str, engine: str, jobs: int, address: str | None,
+             actors: int, gpus_per_actor: float, fmt: str, field: str, shard_lines: int, max_chars: int,
+             batch_size: int, overwrite: bool, progress: bool | None) -> None:
     """Annotate whole corpora with PIPELINE (a pipeline or tokenizer name, or a folder).
 
     INPUTs are files, globs or folders, one text per line (or a field of JSON lines).
@@ -37,8 +41,8 @@ def annotate(pipeline: str, inputs: tuple[str, ...], output: str, engine: str, j
       nlpkit annotate zh-cws corpus/*.txt -o out/cws --jobs 2
       nlpkit annotate en-ner news.jsonl --field body -o out/ner
       nlpkit annotate jieba big.txt -o out/jieba --shard-lines 50000
+      nlpkit annotate zh-cws /shared/corpus -o /shared/out --engine ray --address auto --actors 16
     """
-    from .local import run
     from .shards import Manifest, plan
     from .sources import input_files
 
@@ -50,8 +54,8 @@ def annotate(pipeline: str, inputs: tuple[str, ...], output: str, engine: str, j
     manifest = Manifest(folder, settings, overwrite)
     shards = plan(files, shard_lines)
     todo = [s for s in shards if not manifest.finished(s)]
-    job = {"name": pipeline, "folder": str(folder), "field": field, "format": fmt, "max_chars": max_chars,
-           "batch_size": batch_size}
+    job = {"name": pipeline, "folder": str(folder.resolve()), "field": field, "format": fmt, "max_chars": max_chars,
+           "batch_size": batch_size, "device": "cuda" if gpus_per_actor else "cpu"}
     total = sum(s.stop - s.start for s in todo)
     show = sys.stderr.isatty() if progress is None else progress
     from tqdm import tqdm
@@ -61,7 +65,14 @@ def annotate(pipeline: str, inputs: tuple[str, ...], output: str, engine: str, j
             manifest.add(entry)
             bar.update(entry["records"])
 
-        run(todo, jobs, job, done)
+        if engine == "ray":
+            from . import ray_engine
+
+            ray_engine.run(todo, job, done, address=address, actors=actors, gpus_per_actor=gpus_per_actor)
+        else:
+            from . import local
+
+            local.run(todo, jobs, job, done)
     manifest.save(complete=True)
     records = sum(e["records"] for e in manifest.done.values())
     errors = sum(e["errors"] for e in manifest.done.values())

@@ -112,3 +112,83 @@ def test_another_run_in_the_same_folder_is_refused(corpus: Path, tmp_path: Path)
 def test_missing_inputs_are_one_line(tmp_path: Path) -> None:
     assert_cli_error(invoke("annotate", "jieba", tmp_path / "nope*.txt", "-o", tmp_path / "out"), 1,
                      "no such file, folder or glob match")
+
+
+# -- the Ray engine, on a local Ray instance --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_ray():  # type: ignore[no-untyped-def]
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    ray.init(num_cpus=2, object_store_memory=100 * 1024**2, include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR")
+    yield ray
+    ray.shutdown()
+
+
+def test_ray_gives_the_records_of_the_local_engine(local_ray, corpus: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("zh-cws-hmm", corpus, "-o", tmp_path / "local", "--shard-lines", 30, "--max-chars", 200)
+    run("zh-cws-hmm", corpus, "-o", tmp_path / "ray", "--shard-lines", 30, "--max-chars", 200, "--engine", "ray",
+        "--actors", 2)
+    names = sorted(os.listdir(tmp_path / "local" / "shards"))
+    assert names == sorted(os.listdir(tmp_path / "ray" / "shards")) and len(names) == 8
+    for name in names:
+        assert (tmp_path / "ray" / "shards" / name).read_bytes() == (tmp_path / "local" / "shards" / name).read_bytes()
+    assert sum("error" in r for r in records(tmp_path / "ray")) == 4
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").is_file(), reason="finds the actor's process through /proc")
+def test_a_killed_ray_actor_is_replaced_and_the_output_is_the_same(local_ray, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An actor process killed mid-run (as a lost node would lose it): Ray restarts it and
+    retries its shard, and every shard file is the one an undisturbed run writes."""
+    import threading
+
+    (tmp_path / "big.txt").write_text("\n".join(CHINESE * 400) + "\n", encoding="utf-8")
+    args = ["zh-cws", tmp_path / "big.txt", "--shard-lines", 100, "--engine", "ray", "--actors", 2]
+    run(*args, "-o", tmp_path / "calm")
+    killed: list[int] = []
+
+    def kill_one_worker() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            manifest = tmp_path / "storm" / "manifest.json"
+            started = manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8") or "{}").get("shards")
+            alive = processes_named("ShardWorker")
+            if started and alive:
+                os.kill(alive[0], signal.SIGKILL)
+                killed.append(alive[0])
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    run(*args, "-o", tmp_path / "storm")
+    killer.join()
+    assert killed, "no actor was killed mid-run"
+    names = sorted(os.listdir(tmp_path / "calm" / "shards"))
+    assert names == sorted(os.listdir(tmp_path / "storm" / "shards")) and len(names) == 20
+    for name in names:
+        assert (tmp_path / "storm" / "shards" / name).read_bytes() == (tmp_path / "calm" / "shards" / name).read_bytes()
+
+
+def processes_named(fragment: str) -> list[int]:
+    """Pids whose command line holds ``fragment`` (Ray titles an actor's process after its class)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and fragment in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_without_ray_one_line_says_what_to_install(tmp_path: Path, corpus: Path) -> None:
+    script = ("import sys; sys.modules['ray'] = None\nfrom nlpkit.cli import main\n"
+              f"sys.argv = ['nlpkit', 'annotate', 'jieba', {str(corpus / 'a.txt')!r}, '-o', {str(tmp_path / 'o')!r},"
+              " '--engine', 'ray']\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert [line for line in done.stderr.splitlines() if line.startswith("Error")] == [
+        'Error: nlpkit annotate --engine ray needs Ray Data: pip install "nlpkit[ray]"'], done.stderr
