@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,3 +104,15 @@ def repo_config() -> Callable[[str], dict]:
             raise
 
     return load
+
+
+@pytest.fixture(scope="session")
+def local_ray():  # type: ignore[no-untyped-def]
+    """A local Ray instance (2 CPUs, a small object store) for the tests of the Ray engine."""
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    ray.init(num_cpus=2, object_store_memory=100 * 1024**2, include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR")
+    yield ray
+    ray.shutdown()

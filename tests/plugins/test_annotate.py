@@ -117,17 +117,6 @@ def test_missing_inputs_are_one_line(tmp_path: Path) -> None:
 # -- the Ray engine, on a local Ray instance --------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def local_ray():  # type: ignore[no-untyped-def]
-    ray = pytest.importorskip("ray")
-    pytest.importorskip("ray.data")
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    ray.init(num_cpus=2, object_store_memory=100 * 1024**2, include_dashboard=False, log_to_driver=False,
-             logging_level="ERROR")
-    yield ray
-    ray.shutdown()
-
-
 def test_ray_gives_the_records_of_the_local_engine(local_ray, corpus: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run("zh-cws-hmm", corpus, "-o", tmp_path / "local", "--shard-lines", 30, "--max-chars", 200)
     run("zh-cws-hmm", corpus, "-o", tmp_path / "ray", "--shard-lines", 30, "--max-chars", 200, "--engine", "ray",
