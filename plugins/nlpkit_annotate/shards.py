@@ -70,6 +70,8 @@ class Manifest:
                 raise UsageError(f"{folder} holds the output of another run ({_differences(saved.get('settings'), settings)});"
                                  " pick another -o folder, or --overwrite.")
             self.done = {s["name"]: s for s in saved.get("shards", []) if _intact(folder, s)}
+        for partial in (folder / "shards").glob(".*.tmp"):  # a shard being written when a run was killed
+            partial.unlink(missing_ok=True)
 
     def finished(self, shard: Shard) -> bool:
         return shard.name in self.done

@@ -92,6 +92,7 @@ def test_an_interrupted_run_resumes_to_the_same_files(tmp_path: Path) -> None:
     process.wait(timeout=60)
     kept = len(json.loads(manifest.read_text(encoding="utf-8"))["shards"])
     assert 2 <= kept < 25, "the run was not interrupted midway"
+    (tmp_path / "cut" / "shards" / ".00000-00009.jsonl.x1y2.tmp").write_text("half a shard")  # as a kill leaves it
     result = invoke("annotate", *args, "-o", tmp_path / "cut")
     assert result.exit_code == 0 and f"({kept} kept from an earlier run)" in result.stderr
     assert records(tmp_path / "cut") == records(tmp_path / "whole")
