@@ -119,18 +119,10 @@ def _expected(result) -> list:  # type: ignore[no-untyped-def]
 
 
 def conll_sentences(path: Path) -> list[str]:
-    """Sentences of a CoNLL file (first column), words joined by single spaces."""
-    sentences, words = [], []
-    for line in _bench.read_lines(path):
-        if not line.strip() or line.startswith("-DOCSTART-"):
-            if words:
-                sentences.append(" ".join(words))
-            words = []
-        else:
-            words.append(line.split()[0])
-    if words:
-        sentences.append(" ".join(words))
-    return sentences
+    """Sentences of a CoNLL file as raw text, words joined by single spaces (nlpkit's own reader)."""
+    from nlpkit.corpus import read_corpus
+
+    return [" ".join(e.tokens or ()) for e in read_corpus(path, "conll")]
 
 
 def _drain(iterable) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ Each round runs, for every pipeline, one fresh process with the code of ``--befo
 checkout of an earlier commit, e.g. ``git worktree add /tmp/before COMMIT``, put first on
 ``PYTHONPATH``) and one with this checkout, in alternating order; each process times
 ``pipeline.pipe(texts, batch_size=64)`` on one torch thread over the raw text of the
-pipeline's dev file, best of ``--runs``. Reported: best and median over rounds, and the
+pipeline's dev file (the one its card names), best of ``--runs``. Reported: best and median over rounds, and the
 median of the per-round ratios (after / before).
 
     git worktree add /tmp/before 2dbb1de
@@ -24,15 +24,6 @@ import tempfile
 from pathlib import Path
 
 import _bench
-
-#: pipeline -> its dev file, as raw text: a column file's words joined with spaces, or a segmented file's words joined.
-DEV_TEXT = {
-    "en-ner": ("conll2003/dev.txt", "columns"),
-    "en-pos": ("conll2003/dev.txt", "columns"),
-    "en-pos-hmm": ("conll2003/dev.txt", "columns"),
-    "zh-cws": ("ctb6/dev.txt", "segmented"),
-    "zh-cws-hmm": ("ctb6/dev.txt", "segmented"),
-}
 
 TIMER = """
 import sys, time, warnings
@@ -57,22 +48,15 @@ print(len(texts) / min(times))
 
 
 def dev_text(name: str, sentences: int, folder: Path) -> Path:
-    """The first ``sentences`` dev sentences of ``name``'s corpus as raw text, one per line."""
-    relative, kind = DEV_TEXT[name]
-    lines, words = [], []
-    for line in _bench.read_lines(_bench.corpus_file(relative)):
-        if kind == "segmented":
-            if line.strip():
-                lines.append("".join(line.split()))
-            continue
-        if not line.strip() or line.startswith("-DOCSTART-"):
-            if words:
-                lines.append(" ".join(words))
-            words = []
-            continue
-        words.append(line.split()[0])
+    """The first ``sentences`` sentences of the dev file ``name``'s card names, as raw text, one per line."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_pretrained import dev_texts
+
+    from nlpkit.pretrained import catalog
+
+    item = catalog().get(name)
     path = folder / f"{name}.txt"
-    path.write_text("\n".join(lines[:sentences]) + "\n", encoding="utf-8")
+    path.write_text("\n".join(dev_texts(item.card(), item.language)[:sentences]) + "\n", encoding="utf-8")
     return path
 
 
@@ -89,7 +73,7 @@ def rate(code: Path | None, name: str, text: Path, runs: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="+", choices=sorted(DEV_TEXT))
+    parser.add_argument("names", nargs="+", help="pretrained pipelines")
     parser.add_argument("--before", required=True, type=Path, help="a checkout of the earlier code")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5, help="timed runs per process (best kept)")

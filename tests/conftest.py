@@ -116,3 +116,18 @@ def local_ray():  # type: ignore[no-untyped-def]
              logging_level="ERROR")
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def pipelines():  # type: ignore[no-untyped-def]
+    """``pipelines(name)``: a pretrained pipeline on the CPU, loaded once for the whole test run."""
+    import nlpkit
+
+    loaded: dict[str, object] = {}
+
+    def get(name: str):  # type: ignore[no-untyped-def]
+        if name not in loaded:
+            loaded[name] = nlpkit.load(name, device="cpu")
+        return loaded[name]
+
+    return get

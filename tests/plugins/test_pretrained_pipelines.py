@@ -28,18 +28,6 @@ SHIPPED = {
 SLICE = 300
 
 
-@pytest.fixture(scope="module")
-def pipelines():  # type: ignore[no-untyped-def]
-    loaded: dict[str, object] = {}
-
-    def get(name: str):  # type: ignore[no-untyped-def]
-        if name not in loaded:
-            loaded[name] = nlpkit.load(name, device="cpu")
-        return loaded[name]
-
-    return get
-
-
 def test_every_pipeline_is_registered_by_the_builtin_plugin() -> None:
     registered = {p.name: p for p in catalog() if p.plugin == "pretrained"}
     assert set(SHIPPED) <= set(registered)

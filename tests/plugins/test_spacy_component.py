@@ -40,18 +40,6 @@ ENGLISH = [
 REVIEWS = ["a gripping , beautifully acted film", "dull , lifeless and far too long", "it is a movie .", ""]
 
 
-@pytest.fixture(scope="module")
-def pipelines():  # type: ignore[no-untyped-def]
-    loaded: dict[str, object] = {}
-
-    def get(name: str):  # type: ignore[no-untyped-def]
-        if name not in loaded:
-            loaded[name] = nlpkit.load(name, device="cpu")
-        return loaded[name]
-
-    return get
-
-
 def blank_with(pipeline: str, lang: str = "en", **config: object) -> spacy.Language:
     nlp = spacy.blank(lang)
     nlp.add_pipe("nlpkit", config={"pipeline": pipeline, **config})
@@ -74,15 +62,9 @@ def ner() -> spacy.Language:
 @pytest.fixture(scope="module")
 def dev_sentences(corpus_file) -> list[str]:  # type: ignore[no-untyped-def]
     """The first 150 CoNLL-2003 dev sentences, words joined by spaces."""
-    sentences, words = [], []
-    for line in corpus_file("conll2003", "dev").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("-DOCSTART-"):
-            if words:
-                sentences.append(" ".join(words))
-            words = []
-        else:
-            words.append(line.split()[0])
-    return sentences[:150]
+    from nlpkit.corpus import read_corpus
+
+    return [" ".join(e.tokens or ()) for e in read_corpus(corpus_file("conll2003", "dev"), "conll")][:150]
 
 
 # -- ner -------------------------------------------------------------------------------
