@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""word2vec: nlpkit's torch trainer against gensim 4 (workers=2), speed and quality.
+"""word2vec: nlpkit's trainer against gensim 4 (workers=2), speed and quality.
 
 The English corpus is every English training text under the corpora folder, lower-cased:
 CoNLL-2003 train tokens, WNUT-17 train tokens, UD English-EWT train FORMs, SST-2 train
@@ -12,11 +12,17 @@ seconds. Quality, measured by nlpkit's evaluations on both sets of vectors (they
 gensim's ``evaluate_word_pairs`` and ``evaluate_word_analogies``): Spearman's rho on
 WordSim-353 and SimLex-999 and 3CosAdd accuracy on questions-words.txt, the files
 gensim ships in ``gensim/test/test_data``. Targets: nlpkit within 0.02 of gensim on
-WordSim-353 and on analogies, and at least half of gensim's words/s. On a corpus this
+WordSim-353 and on analogies, and at least gensim's words/s (issue 17; issue 6 asked
+for half, with the torch backend). On a corpus this
 small the scores move by 0.01 to 0.04 from one seed to the next (gensim's too): compare
 several ``--seed`` values before reading much into one gap (``--seeds 1,2,3`` does). nlpkit
-runs ``--nlpkit-workers`` threads of SGD steps (2 by default, one torch thread each;
-``--nlpkit-workers 1`` uses ``--threads`` torch threads instead); gensim gets ``--workers``.
+runs ``--nlpkit-workers`` threads of SGD steps (2 by default; with the torch backend one
+torch thread each, and ``--nlpkit-workers 1`` uses ``--threads`` torch threads instead);
+gensim gets ``--workers``. ``--backend`` picks nlpkit's engine (default auto: numba when
+installed). The numba kernels are compiled (or loaded from numba's on-disk cache) by a
+warm-up run on a few sentences before any timing, and that time is printed apart: gensim's
+Cython loop is compiled at install time too. Speed ratios are from the best and the median
+wall times and the median of the per-round ratios (rounds interleave the two libraries).
 
 The Chinese part trains skip-gram on SXU word segmentation training text (words as
 segmented) with both and prints the nearest neighbours of a few words.
@@ -39,7 +45,7 @@ import _bench
 
 REPO_PLUGINS = _bench.REPO_ROOT / "plugins"
 CHINESE_WORDS = ("中国", "北京", "经济", "体育")
-TARGET_SPEED, TARGET_GAP = 0.5, 0.02
+TARGET_SPEED, TARGET_GAP = 1.0, 0.02
 _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 
 
@@ -59,7 +65,9 @@ def main() -> int:
     parser.add_argument("--nlpkit-workers", type=int, default=2,
                         help="nlpkit's worker threads (default 2, as gensim's; 1: reproducible, one thread of steps)")
     parser.add_argument("--device", default="cpu", help="nlpkit's torch device (default cpu)")
-    parser.add_argument("--batch-size", type=int, help="nlpkit's examples per SGD step (default: its own)")
+    parser.add_argument("--batch-size", type=int, help="nlpkit's examples per SGD step (torch backend; default: its own)")
+    parser.add_argument("--backend", default="auto", choices=["auto", "numba", "torch"],
+                        help="nlpkit's SGD engine (default auto: numba when installed and on CPU)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seeds", help="comma-separated seeds for the English comparison (e.g. 1,2,3): quality "
                                         "is their mean, as one seed's gap is mostly noise")
@@ -82,10 +90,10 @@ def main() -> int:
     info = _bench.machine_info(["torch", "numpy", "gensim"])
     _bench.print_machine(info)
     english = english_corpus(args.max_words)
+    report: dict = {"english": {}, "chinese": {}, "warm_up_s": warm_up(english, args)}
     print(f"corpus  : English {_count(english):,} words in {len(english):,} sentences; "
           f"nlpkit workers={args.nlpkit_workers} ({torch.get_num_threads()} torch threads when 1), "
           f"gensim workers={args.workers}")
-    report: dict = {"english": {}, "chinese": {}}
     for mode in args.modes.split(","):
         report["english"][mode] = compare(english, mode.strip(), args)
     if not args.no_chinese:
@@ -180,7 +188,19 @@ def train_nlpkit(sentences: list[list[str]], mode: str, args: argparse.Namespace
 
     return train_word2vec(lambda: sentences, mode=mode, dim=args.dim, window=args.window, negative=args.negative,
                           min_count=args.min_count, sample=args.sample, epochs=args.epochs, seed=args.seed,
-                          device=args.device, batch_size=args.batch_size, workers=args.nlpkit_workers)
+                          device=args.device, batch_size=args.batch_size, workers=args.nlpkit_workers,
+                          backend=args.backend)
+
+
+def warm_up(sentences: list[list[str]], args: argparse.Namespace) -> float:
+    """Seconds of one tiny training run (numba: import, then compile or load the cached
+    kernels), kept out of the timed runs."""
+    start = time.perf_counter()
+    small = argparse.Namespace(**{**vars(args), "epochs": 1, "min_count": 1})
+    train_nlpkit(sentences[:50], "skipgram", small)
+    seconds = time.perf_counter() - start
+    print(f"warm-up : {seconds:.2f}s (nlpkit backend {args.backend}: numba import and kernel compile or cache load)")
+    return seconds
 
 
 def train_gensim(sentences: list[list[str]], mode: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -229,16 +249,20 @@ def compare(sentences: list[list[str]], mode: str, args: argparse.Namespace) -> 
     report = {name: _summary(found, words) for name, found in runs.items()}
     ours, peer = report["nlpkit"], report["gensim"]
     speed = ours["words_per_s"] / peer["words_per_s"]
+    median = statistics.median(peer["wall_s"]) / statistics.median(ours["wall_s"])
+    paired = statistics.median(g / n for o, p in zip(runs["nlpkit"], runs["gensim"])
+                               for n, g in zip(o["wall_s"], p["wall_s"]))
     gaps = {key: ours[key] - peer[key] for key in ("wordsim353", "simlex999", "analogy")}
     _bench.print_rows(rows, f"English {mode}: {args.epochs} epochs x {_count(sentences):,} words")
-    print(f"  speed nlpkit/gensim: {speed:.3f}x (target >= {TARGET_SPEED}x "
-          f"{'MET' if speed >= TARGET_SPEED else 'MISSED'})")
+    print(f"  speed nlpkit/gensim: best {speed:.3f}x, median {median:.3f}x, paired median {paired:.3f}x "
+          f"(target >= {TARGET_SPEED}x {'MET' if speed >= TARGET_SPEED else 'MISSED'} on best)")
     for key in ("wordsim353", "analogy"):
         met = gaps[key] >= -TARGET_GAP
         spread = ", ".join(f"{o[key] - g[key]:+.4f}" for o, g in zip(runs["nlpkit"], runs["gensim"]))
         print(f"  {key} nlpkit - gensim, mean of {len(runs['nlpkit'])} seed(s): {gaps[key]:+.4f} "
               f"(target >= -{TARGET_GAP} {'MET' if met else 'MISSED'}; per seed {spread})")
-    return {**report, "runs": runs, "speed_ratio": speed, "gaps": gaps}
+    return {**report, "runs": runs, "speed_ratio": speed, "speed_ratio_median": median,
+            "speed_ratio_paired": paired, "gaps": gaps}
 
 
 def _seeds(args: argparse.Namespace) -> list[int]:

@@ -45,10 +45,13 @@ def word2vec() -> None:
 @click.option("--device", default="auto", show_default=True, help="auto (cuda, mps, cpu), cpu, cuda, cuda:1...")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="CPU threads updating shared weights at once (faster on several cores; 1 is reproducible).")
+@click.option("--backend", type=click.Choice(["auto", "numba", "torch"]), default="auto", show_default=True,
+              help="SGD engine: numba (compiled, CPU; pip install \"nlpkit[numba]\"), torch (batched, any device); "
+                   "auto takes numba when installed and training on the CPU.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar with words/s [default: on a terminal].")
 def train(corpus: str, output: str, mode: str, dim: int, window: int, negative: int, min_count: int, sample: float,
           epochs: int, alpha: float, seed: int, tokenizer: str, options: tuple[str, ...], lowercase: bool,
-          device: str, workers: int, progress: bool | None) -> None:
+          device: str, workers: int, backend: str, progress: bool | None) -> None:
     """Train word vectors on CORPUS (UTF-8 text, one sentence per line), streamed from
     disk once per epoch, and write them in the word2vec format."""
     from nlpkit.api import tokenizer_from_strings
@@ -61,7 +64,7 @@ def train(corpus: str, output: str, mode: str, dim: int, window: int, negative: 
     click.echo(f"Training {mode} vectors on {describe(target)}.", err=True)
     vectors = train_word2vec(lambda: _sentences(corpus, split, lowercase), mode=mode, dim=dim, window=window,  # type: ignore[arg-type]
                              negative=negative, min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
-                             seed=seed, device=str(target), workers=workers,
+                             seed=seed, device=str(target), workers=workers, backend=backend,  # type: ignore[arg-type]
                              progress=sys.stderr.isatty() if progress is None else progress)
     vectors.save(output, binary=output.endswith(".bin"))
     click.echo(f"Wrote {len(vectors)} vectors of {vectors.dim} dimensions to {output}.", err=True)

@@ -1,4 +1,4 @@
-"""Training word2vec (skip-gram or CBOW with negative sampling) on torch tensors.
+"""Training word2vec (skip-gram or CBOW with negative sampling), and its torch backend.
 
 The recipe is word2vec.c's, as gensim implements it: a vocabulary of the words seen at
 least ``min_count`` times, frequent words dropped at random (``sample``), a window
@@ -6,7 +6,7 @@ shrunk at random for every centre word, ``negative`` noise words per example dra
 from the unigram distribution raised to 0.75, and plain SGD whose learning rate falls
 linearly from ``alpha`` to ``min_alpha`` over all the words of all epochs.
 
-What differs is how the work is cut: instead of one example at a time, sentences are
+What differs in the torch backend is how the work is cut: instead of one example at a time, sentences are
 read in chunks of about 50,000 words; numpy turns a chunk into arrays of examples
 (subsampling, windows and noise words for all of it at once); then torch takes one
 SGD step per batch of ``batch_size`` examples: gather the rows, score, and add the
@@ -19,6 +19,11 @@ updates; without it a small vocabulary diverges.
 
 The corpus is a zero-argument callable returning a fresh iterator of token lists, so
 a corpus larger than memory streams from disk: once to count words, once per epoch.
+
+That is the torch backend (any device). On CPU the numba backend
+(:mod:`.numba_trainer`, :mod:`.kernels`) is faster: word2vec.c's sequential loop,
+compiled; :func:`train_word2vec` picks one with ``backend`` and shares the vocabulary,
+the initial vectors and the learning-rate schedule between them.
 """
 
 from __future__ import annotations
@@ -30,18 +35,23 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
 
 from nlpkit.device import resolve_device
-from nlpkit.errors import UsageError
+from nlpkit.errors import MissingDependencyError, UsageError
 
 from .vectors import WordVectors
 
+if TYPE_CHECKING:
+    from .numba_trainer import NumbaTrainer
+
 Mode = Literal["skipgram", "cbow"]
 MODES = ("skipgram", "cbow")
+Backend = Literal["auto", "numba", "torch"]
+BACKENDS = ("auto", "numba", "torch")
 Corpus = Callable[[], Iterable[Sequence[str]]]
 NOISE_EXPONENT = 0.75
 #: Examples per SGD step: (input word, output word) pairs for skip-gram, centre words for CBOW.
@@ -68,34 +78,74 @@ def train_word2vec(corpus: Corpus, *, mode: Mode = "skipgram", dim: int = 100, w
                    negative: int = 5, min_count: int = 5, sample: float = 1e-3, epochs: int = 5,
                    alpha: float = 0.025, min_alpha: float = 0.0001, seed: int = 1, device: str = "cpu",
                    batch_size: int | None = None, max_vocab: int | None = None, workers: int = 1,
-                   progress: bool = False, callback: Callable[[EpochStats], None] | None = None) -> WordVectors:
+                   backend: Backend = "auto", progress: bool = False,
+                   callback: Callable[[EpochStats], None] | None = None) -> WordVectors:
     """Train word vectors on ``corpus()`` (token lists) and return the input vectors.
 
-    ``batch_size`` defaults to 1024 pairs (skip-gram) or 512 centre words (CBOW);
-    ``max_vocab`` keeps only the most frequent words; words come out most frequent
-    first (ties by string). On CPU with one worker the same ``seed`` gives the same
-    vectors; ``workers > 1`` (CPU only) runs the SGD steps of several chunks at once on
+    ``backend`` picks the SGD engine: ``"numba"`` runs word2vec.c's per-example loop
+    compiled (CPU only; needs ``nlpkit[numba]``), ``"torch"`` batches examples into torch
+    operations (any device), ``"auto"`` takes numba when it is installed, the device is
+    the CPU and no ``batch_size`` is given. ``batch_size`` (torch only) defaults to 1024
+    pairs (skip-gram) or 512 centre words (CBOW); ``max_vocab`` keeps only the most frequent words; words come
+    out most frequent first (ties by string). On CPU with one worker the same ``seed``
+    gives the same vectors; ``workers > 1`` (CPU only) trains several chunks at once on
     shared weights, as gensim does: faster on several cores, and no longer reproducible
-    (torch operations then run one thread each, for the length of the call).
+    (with torch, its operations then run one thread each, for the length of the call).
     """
     _check_options(corpus, mode, dim, window, negative, min_count, sample, epochs, alpha, min_alpha,
                    batch_size, max_vocab, workers)
     torch_device = resolve_device(device)
     if workers > 1 and torch_device.type != "cpu":
         raise UsageError(f"workers > 1 runs CPU threads; on {torch_device} keep workers = 1 (the device is parallel).")
+    engine = resolve_backend(backend, torch_device, batch_size)
     vocab = Vocabulary.count(corpus, min_count, max_vocab, sample)
     rng = np.random.default_rng(seed)
-    model = _Model(len(vocab.words), dim, torch_device, rng)
-    trainer = _Trainer(model, vocab, mode, window, negative, batch_size or DEFAULT_BATCH_SIZE[mode], rng,
-                       _Schedule(alpha, min_alpha, epochs * vocab.total), workers)
-    with _progress_bar(progress, epochs * vocab.total) as bar, contextlib.closing(trainer.steps), \
-            _one_op_thread(workers > 1):
+    schedule = _Schedule(alpha, min_alpha, epochs * vocab.total)
+    trainer: _Trainer | NumbaTrainer
+    if engine == "numba":
+        from .numba_trainer import NumbaTrainer
+
+        trainer = NumbaTrainer(_initial_input(len(vocab.words), dim, rng), vocab, mode, window, negative, rng,
+                               schedule, workers)
+    else:
+        model = _Model(len(vocab.words), dim, torch_device, rng)
+        trainer = _Trainer(model, vocab, mode, window, negative, batch_size or DEFAULT_BATCH_SIZE[mode], rng,
+                           schedule, workers)
+    with _progress_bar(progress, epochs * vocab.total) as bar, contextlib.closing(trainer), \
+            _one_op_thread(workers > 1 and engine == "torch"):
         for epoch in range(1, epochs + 1):
             bar.set_description(f"word2vec {mode} epoch {epoch}/{epochs}")
             stats = trainer.epoch(_sentences(corpus), epoch, bar)
             if callback is not None:
                 callback(stats)
-    return WordVectors(vocab.words, model.w_in.cpu().numpy())
+    return WordVectors(vocab.words, trainer.input_vectors())
+
+
+def resolve_backend(backend: str, device: torch.device, batch_size: int | None = None) -> str:
+    """The engine ``backend`` names on ``device``: ``"numba"`` or ``"torch"``; ``"auto"`` is
+    numba when it imports, the device is the CPU and no batch size is asked for. Fails
+    with what to do otherwise."""
+    if backend not in BACKENDS:
+        raise UsageError(f"Unknown word2vec backend '{backend}'; use {', '.join(BACKENDS)}.")
+    if backend == "torch" or (backend == "auto" and (device.type != "cpu" or batch_size is not None
+                                                      or not _numba_available())):
+        return "torch"
+    if device.type != "cpu":
+        raise UsageError(f"The numba backend trains on the CPU; for {device} use backend 'torch' (or 'auto').")
+    if not _numba_available():
+        raise MissingDependencyError('The numba backend needs numba: pip install "nlpkit[numba]"')
+    if batch_size is not None:
+        raise UsageError("batch_size applies to the torch backend only (numba updates example by example); "
+                         "leave it out, or choose backend 'torch'.")
+    return "numba"
+
+
+def _numba_available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _check_options(corpus: object, mode: str, dim: int, window: int, negative: int, min_count: int,
@@ -241,12 +291,16 @@ def _windows(ids: np.ndarray, sentence: np.ndarray, keep: np.ndarray, window: in
 # --------------------------------------------------------------------------- model
 
 
+def _initial_input(size: int, dim: int, rng: np.random.Generator) -> np.ndarray:
+    """gensim's initialisation of the input vectors: uniform in [-1/dim, 1/dim)."""
+    return (rng.random((size, dim), dtype=np.float32) * 2 - 1) / dim
+
+
 class _Model:
     """The input and output embedding matrices, updated in place by SGD."""
 
     def __init__(self, size: int, dim: int, device: torch.device, rng: np.random.Generator) -> None:
-        start = (rng.random((size, dim), dtype=np.float32) * 2 - 1) / dim  # gensim's initialisation
-        self.w_in = torch.from_numpy(start).to(device)
+        self.w_in = torch.from_numpy(_initial_input(size, dim, rng)).to(device)
         self.w_out = torch.zeros(size, dim, device=device)
         self.device = device
         self.loss = torch.zeros((), dtype=torch.float64, device=device)
@@ -294,7 +348,8 @@ class _Trainer:
         self.negative, self.batch_size, self.rng, self.schedule = negative, batch_size, rng, schedule
         self.index = vocab.index
         self.words_done = 0
-        out_scale, in_scale = _row_scales(vocab, mode, window, negative, batch_size)
+        # workers run their batches at once on the same weights: as stale as one batch that many times larger
+        out_scale, in_scale = _row_scales(vocab, mode, window, negative, batch_size * workers)
         model.out_scale = _tensor_or_none(out_scale, model.device)
         self.in_scale = _tensor_or_none(in_scale, model.device)
         self.steps = _Steps(workers, model.loss)
@@ -315,6 +370,12 @@ class _Trainer:
         loss = self.model.loss.item() / max(examples, 1)
         return EpochStats(number, loss, examples, words, time.perf_counter() - start,
                           self.schedule.at(self.words_done))
+
+    def input_vectors(self) -> np.ndarray:
+        return self.model.w_in.cpu().numpy()
+
+    def close(self) -> None:
+        self.steps.close()
 
     def _noise(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``[true, noise...]`` ids [N, 1+K] and weights (0 where noise drew the true word)."""
@@ -429,7 +490,10 @@ def _row_scales(vocab: Vocabulary, mode: str, window: int, negative: int,
     values, which diverges once ``n`` is large (a small vocabulary, or ``the`` as a
     noise word). A row expected more than :data:`ROW_UPDATE_CAP` times per batch has its
     summed update scaled to that many uses; the other rows (all but the most frequent
-    words of a real corpus) get exactly the SGD update.
+    words of a real corpus) get exactly the SGD update. With several workers, their
+    batches in flight together read the same stale rows, so the caller passes
+    ``batch_size`` times the workers: without that, two workers could double a row's
+    stale uses, and a small vocabulary diverged now and then.
     """
     kept = vocab.counts * vocab.keep
     share = kept / kept.sum()  # of the words that survive subsampling

@@ -49,6 +49,18 @@ def test_no_progress_bar_unless_stderr_is_a_terminal(corpus, tmp_path) -> None:
                                           f"{tmp_path / 'v.txt'}."]
 
 
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_train_with_either_backend(corpus, tmp_path, backend: str) -> None:  # type: ignore[no-untyped-def]
+    if backend == "numba":
+        pytest.importorskip("numba")
+    out = tmp_path / "v.txt"
+    result = invoke("word2vec", "train", corpus, "-o", out, "--dim", 16, "--min-count", 1, "--epochs", 5, "--sample", 0,
+                    "--no-progress", "--device", "cpu", "--backend", backend, "--workers", 2)
+    assert result.exit_code == 0, result.output
+    vectors = WordVectors.load(out)
+    assert vectors.similarity("cat", "dog") > vectors.similarity("cat", "saw") + 0.3
+
+
 def test_command_errors_are_one_line(corpus, tmp_path) -> None:
     out = tmp_path / "v.txt"
     assert invoke("word2vec", "train", corpus, "-o", out, "--min-count", 1, "--epochs", 1, "--no-progress",
@@ -57,6 +69,8 @@ def test_command_errors_are_one_line(corpus, tmp_path) -> None:
     assert_cli_error(invoke("word2vec", "train", corpus, "-o", out, "--min-count", 10**6, "--no-progress"), 2,
                      "No word occurs min_count=1000000 times", "'wrench', occurs 649 times")
     assert_cli_error(invoke("word2vec", "evaluate", out), 2, "--similarity FILE")
+    assert_cli_error(invoke("word2vec", "train", corpus, "-o", out, "--backend", "numba", "--device", "meta"), 2,
+                     "The numba backend trains on the CPU; for meta use backend 'torch'")
     (tmp_path / "bad.txt").write_text("2 3\ncat 1 2 3\ndog 1 2\n", encoding="utf-8")
     assert_cli_error(invoke("word2vec", "similar", tmp_path / "bad.txt", "cat"), 1, "bad.txt:3:",
                      "has 2 values, the header says 3")

@@ -1,6 +1,7 @@
-"""Training word2vec: planted topics are learnt by both modes, the batched SGD step is the
-maths it claims, the vocabulary and subsampling are gensim's, runs repeat with a seed,
-the corpus streams, and misuse fails with a message that says what to do."""
+"""Training word2vec (the torch backend, and what both backends share): planted topics
+are learnt by both modes, the batched SGD step is the maths it claims, the vocabulary
+and subsampling are gensim's, runs repeat with a seed, the corpus streams, and misuse
+fails with a message that says what to do."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import torch
 
 from nlpkit.errors import UsageError
+from nlpkit_word2vec import numba_trainer
 from nlpkit_word2vec import train as train_module
 from nlpkit_word2vec.train import EpochStats, Vocabulary, train_word2vec
 from nlpkit_word2vec.vectors import WordVectors
@@ -20,7 +22,8 @@ from nlpkit_word2vec.vectors import WordVectors
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TOPICS = ([f"sea{i}" for i in range(8)], [f"sky{i}" for i in range(8)])
 GLUE = ["the", "of", "and", "a"]
-SMALL = {"dim": 16, "window": 3, "negative": 5, "min_count": 1, "sample": 0.0, "epochs": 3, "alpha": 0.05}
+SMALL = {"dim": 16, "window": 3, "negative": 5, "min_count": 1, "sample": 0.0, "epochs": 3, "alpha": 0.05,
+         "backend": "torch"}
 
 
 def topic_sentences(n: int = 1500, seed: int = 0) -> list[list[str]]:
@@ -218,7 +221,8 @@ def test_windows_shrink_and_stop_at_sentence_ends() -> None:
 # --------------------------------------------------------------------------- streaming
 
 
-def test_corpus_is_streamed_once_per_epoch_plus_one(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("backend", ["torch", "numba"])
+def test_corpus_is_streamed_once_per_epoch_plus_one(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
     """Called epochs + 1 times, and never held: at most about a chunk of sentences is alive."""
 
     class Sentence(list):  # a list that can be weakly referenced
@@ -235,8 +239,11 @@ def test_corpus_is_streamed_once_per_epoch_plus_one(monkeypatch: pytest.MonkeyPa
             alive.append(weakref.ref(item))
             yield item
 
+    if backend == "numba":
+        pytest.importorskip("numba")
     monkeypatch.setattr(train_module, "_CHUNK_WORDS", 100)  # ten sentences a chunk
-    train_word2vec(corpus, **{**SMALL, "epochs": 2})
+    monkeypatch.setattr(numba_trainer, "JOB_WORDS", 100)
+    train_word2vec(corpus, **{**SMALL, "epochs": 2, "backend": backend})
     assert calls[0] == 3
     assert most_alive[0] <= 12
 
@@ -253,11 +260,14 @@ def test_trains_on_cuda(corpus: list[list[str]]) -> None:
     assert mean_cosine(wv, TOPICS[0], TOPICS[0]) > mean_cosine(wv, TOPICS[0], TOPICS[1]) + 0.5
 
 
-def test_a_corpus_without_pairs_still_gives_vectors() -> None:
+@pytest.mark.parametrize("backend", ["torch", "numba"])
+def test_a_corpus_without_pairs_still_gives_vectors(backend: str) -> None:
+    if backend == "numba":
+        pytest.importorskip("numba")
     stats: list[EpochStats] = []
     for mode in ("skipgram", "cbow"):
         wv = train_word2vec(lambda: [["a"], ["b"], ["a"]], mode=mode, min_count=1, dim=4, epochs=1,
-                            callback=stats.append)
+                            callback=stats.append, backend=backend)
         assert wv.words == ["a", "b"] and stats[-1].examples == 0 and stats[-1].words == 3
 
 
