@@ -4,6 +4,7 @@
 Contenders (on the lines of tinyshakespeare/input.txt):
 
 * ``nlpkit pipe``         -- ``get_tokenizer("spacy", lang="en").pipe(lines)``: Tokens with offsets;
+* ``nlpkit per text``     -- the same tokenizer called on each line (``tok(line)``), for reference;
 * ``spacy docs``          -- baseline (a): ``nlp.pipe(lines)`` producing Docs only;
 * ``spacy docs+offsets``  -- baseline (b): ``nlp.pipe`` plus reading each non-space token's
   text and offsets, i.e. what a user must do to get what nlpkit returns.
@@ -12,7 +13,10 @@ Contenders (on the lines of tinyshakespeare/input.txt):
 user does; ``--consume list`` keeps them all, which for baseline (a) means keeping 40,000
 spaCy Docs alive (much slower for spaCy, and no longer a measure of tokenization).
 
-An untimed pass checks that nlpkit's tokens equal baseline (b)'s.
+An untimed pass checks that nlpkit's tokens, from ``pipe`` and per text, equal baseline (b)'s.
+``--no-per-text`` leaves the per-text contender out; ``--keep-whitespace`` keeps whitespace
+tokens on both sides (nlpkit then tokenizes each text alone, as it does for tokenizers whose
+texts cannot be joined: ``--lang ms``); ``--lang`` picks another ``spacy.blank`` language.
 
     python benchmarks/bench_spacy.py --repeat 5 --json benchmarks/out/spacy.json
 """
@@ -39,6 +43,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=1000, help="batch size on both sides (default: %(default)s)")
     parser.add_argument("--consume", choices=("list", "stream"), default="stream",
                         help="list: keep every result; stream: drop each result at once (default: %(default)s)")
+    parser.add_argument("--no-per-text", action="store_true", help="leave out the 'nlpkit per text' contender")
+    parser.add_argument("--keep-whitespace", action="store_true",
+                        help="keep whitespace tokens, on nlpkit's side (option keep_whitespace) and in baseline (b)")
     args = parser.parse_args()
 
     import spacy
@@ -56,9 +63,10 @@ def main() -> int:
         lines = lines[: args.limit]
     chars = sum(map(len, lines))
     print(f"corpus  : {path}: {len(lines)} lines, {chars} chars; lang={args.lang}, consume={args.consume}, "
-          f"batch_size={args.batch_size}, repeat={args.repeat}")
+          f"batch_size={args.batch_size}, keep_whitespace={args.keep_whitespace}, repeat={args.repeat}")
 
-    tok = nlpkit.get_tokenizer("spacy", lang=args.lang)
+    keep = args.keep_whitespace
+    tok = nlpkit.get_tokenizer("spacy", lang=args.lang, keep_whitespace=keep)
     nlp = spacy.blank(args.lang)
     bs = args.batch_size
     consume = list if args.consume == "list" else _drain
@@ -66,10 +74,12 @@ def main() -> int:
     contenders = {
         "nlpkit pipe": lambda: consume(tok.pipe(lines, batch_size=bs)),
         "spacy docs": lambda: consume(nlp.pipe(lines, batch_size=bs)),
-        "spacy docs+offsets": lambda: consume(_with_offsets(doc) for doc in nlp.pipe(lines, batch_size=bs)),
+        "spacy docs+offsets": lambda: consume(_with_offsets(doc, keep) for doc in nlp.pipe(lines, batch_size=bs)),
     }
+    if not args.no_per_text:
+        contenders["nlpkit per text"] = lambda: consume(map(tok, lines))
 
-    checks = check_agreement(tok, nlp, lines, bs)
+    checks = check_agreement(tok, nlp, lines, bs, keep)
     print(f"check   : {checks['summary']}")
 
     results = _bench.interleave(contenders, args.repeat, chars, "chars")
@@ -79,6 +89,9 @@ def main() -> int:
         "nlpkit pipe / spacy docs (a)": _bench.ratios(results, "nlpkit pipe", "spacy docs"),
         "nlpkit pipe / spacy docs+offsets (b)": _bench.ratios(results, "nlpkit pipe", "spacy docs+offsets"),
     }
+    if not args.no_per_text:
+        all_ratios["nlpkit per text / spacy docs (a)"] = _bench.ratios(results, "nlpkit per text", "spacy docs")
+        all_ratios["nlpkit per text / spacy docs+offsets (b)"] = _bench.ratios(results, "nlpkit per text", "spacy docs+offsets")
     verdicts = {}
     width = max(map(len, all_ratios))
     for label, ratio in all_ratios.items():
@@ -94,19 +107,22 @@ def main() -> int:
     return 0 if checks["ok"] else 1
 
 
-def _with_offsets(doc) -> list[tuple[str, int, int]]:
+def _with_offsets(doc, keep_whitespace: bool = False) -> list[tuple[str, int, int]]:
     """Baseline (b): what a spaCy user writes to get nlpkit's output from a Doc."""
-    return [(t.text, t.idx, t.idx + len(t)) for t in doc if not t.is_space]
+    return [(t.text, t.idx, t.idx + len(t)) for t in doc if keep_whitespace or not t.is_space]
 
 
-def check_agreement(tok, nlp, lines: list[str], batch_size: int) -> dict:
+def check_agreement(tok, nlp, lines: list[str], batch_size: int, keep_whitespace: bool = False) -> dict:
     ours = list(tok.pipe(lines, batch_size=batch_size))
-    theirs = [_with_offsets(doc) for doc in nlp.pipe(lines, batch_size=batch_size)]
+    per_text = list(map(tok, lines))
+    theirs = [_with_offsets(doc, keep_whitespace) for doc in nlp.pipe(lines, batch_size=batch_size)]
     bad = sum(1 for a, b in zip(ours, theirs) if list(zip(a.texts, a.starts, a.ends)) != b)
+    bad_per_text = sum(1 for a, b in zip(per_text, theirs) if list(zip(a.texts, a.starts, a.ends)) != b)
     tokens = sum(map(len, theirs))
-    ok = not bad and len(ours) == len(theirs)
-    summary = f"{'OK' if ok else 'FAILED'}: {len(lines)} lines, {tokens} tokens; nlpkit != spaCy (b) in {bad} lines"
-    return {"ok": ok, "tokens": tokens, "mismatches": bad, "summary": summary}
+    ok = not bad and not bad_per_text and len(ours) == len(per_text) == len(theirs)
+    summary = (f"{'OK' if ok else 'FAILED'}: {len(lines)} lines, {tokens} tokens; nlpkit != spaCy (b) in {bad} lines "
+               f"(pipe), {bad_per_text} lines (per text)")
+    return {"ok": ok, "tokens": tokens, "mismatches": bad, "mismatches_per_text": bad_per_text, "summary": summary}
 
 
 def _drain(iterable) -> None:

@@ -8,6 +8,7 @@ nlpkit's plugin hooks never import them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from nlpkit import Tokenizer, Tokens, hookimpl
@@ -41,15 +42,31 @@ class SpacyTokenizer(Tokenizer):
         self._nlp = _load_model(model) if model else _blank(lang or "en", segmenter, pkuseg_model)
         if lang and model and self._nlp.lang != lang:
             raise OptionError(f"spaCy pipeline '{model}' is for language '{self._nlp.lang}', not '{lang}'.")
+        from .doc_tokens import groupable, tokenize_one
+
+        self._grouped = groupable(self._nlp.tokenizer)
+        self._tokenize_one = tokenize_one
 
     def tokenize(self, text: str) -> Tokens:
-        return self._tokens(text, self._nlp.tokenizer(text))
+        return self._tokenize_one(self._nlp.tokenizer, text, self.keep_whitespace)
 
-    def _tokens(self, text: str, doc: Any) -> Tokens:
-        # Slicing our own text is cheaper than Token.text, which decodes from spaCy's StringStore.
-        keep = self.keep_whitespace
-        spans = [(t.idx, t.idx + len(t)) for t in doc if keep or not t.is_space]
-        return Tokens(text, [text[s:e] for s, e in spans], [s for s, _ in spans], [e for _, e in spans])
+    def tokenize_batch(self, texts: list[str]) -> list[Tokens]:
+        return list(self._stream(texts))
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000, n_process: int = 1) -> Iterator[Tokens]:
+        """Tokenize a stream of texts lazily, in input order. In one process the texts go
+        through in small groups whatever ``batch_size`` is, with the tokens each text has
+        alone (see :mod:`nlpkit_spacy.doc_tokens`)."""
+        if n_process > 1:
+            return super().pipe(texts, batch_size, n_process)
+        if batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, not {batch_size}")
+        return self._stream(texts)
+
+    def _stream(self, texts: Iterable[str]) -> Iterator[Tokens]:
+        from .doc_tokens import tokenize_stream
+
+        return tokenize_stream(self._nlp.tokenizer, texts, self._grouped, self.keep_whitespace)
 
 
 def _blank(lang: str, segmenter: str | None, pkuseg_model: str) -> Any:
