@@ -9,9 +9,10 @@ from typing import Any
 class TextAnnotator:
     """A pipeline or a tokenizer, by name or folder, loaded once. :meth:`annotate` gives per
     text ``{"result": ...}`` (what ``nlpkit predict -f json`` prints for it, or for a
-    tokenizer the text and its tokens with offsets) or ``{"error": why}``."""
+    tokenizer the text and its tokens with offsets) or ``{"error": why}``; with ``scores``,
+    the pipeline's confidences as ``nlpkit predict --scores`` computes them."""
 
-    def __init__(self, name: str, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(self, name: str, batch_size: int = 64, device: str = "cpu", scores: bool = False) -> None:
         from .api import get_tokenizer, names_a_pipeline
 
         self.batch_size = batch_size
@@ -19,7 +20,7 @@ class TextAnnotator:
             from .pipeline import load
 
             pipeline = load(name, device=device)
-            self._run = lambda texts: [r.to_json() for r in pipeline.pipe(texts, batch_size=batch_size)]
+            self._run = lambda texts: [r.to_json() for r in pipeline.pipe(texts, batch_size=batch_size, scores=scores)]
         else:
             tokenizer = get_tokenizer(name)
             self._run = lambda texts: [{"text": t, "tokens": tokenizer(t).to_dicts()} for t in texts]

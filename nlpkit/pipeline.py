@@ -48,16 +48,23 @@ class Pipeline:
         self.model, self.decoder, self.labels = model, decoder, labels
         self.meta = meta or {}
 
-    def __call__(self, text: str) -> Any:
-        return next(iter(self.pipe([text])))
+    def __call__(self, text: str, *, scores: bool = False) -> Any:
+        """The result for one text; ``scores`` as in :meth:`pipe`."""
+        return next(iter(self.pipe([text], scores=scores)))
 
-    def pipe(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[Any]:
-        """Predict for a stream of texts, ``batch_size`` at a time, in input order."""
+    def pipe(self, texts: Iterable[str], batch_size: int = 64, *, scores: bool = False) -> Iterator[Any]:
+        """Predict for a stream of texts, ``batch_size`` at a time, in input order.
+
+        Confidences cost time (a softmax per token, or an HMM's forward-backward), so they
+        are computed only with ``scores``: entity scores (``Entity.score``), per-token scores
+        of taggers and per-word scores of segmenters (``result.scores``); without it those
+        are ``None`` (``null`` in JSON). A classifier's probabilities are its result: always there.
+        """
         if not hasattr(self.task, "predict"):
             raise UsageError(f"A '{self.task.name}' pipeline does not label text, it writes it: run "
                              "'nlpkit generate MODEL --prefix TEXT', or Pipeline.generate() in Python.")
         for chunk in batched(texts, batch_size):
-            yield from self.task.predict(self, chunk, batch_size)
+            yield from self.task.predict(self, chunk, batch_size, scores=scores)
 
     def generate(self, prefix: str = "", max_length: int = 200, seed: int | None = None) -> str:
         """Sample a continuation of ``prefix`` (language-model pipelines)."""

@@ -9,9 +9,13 @@ keep nlpkit level with raw ``jieba.lcut``, and encoders only need ``texts`` anyw
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from itertools import accumulate, compress
 from typing import NamedTuple, overload
+
+#: Whether a text holds whitespace (``\s`` is what ``str.isspace`` calls whitespace).
+_has_space = re.compile(r"\s").search
 
 
 class Token(NamedTuple):
@@ -50,6 +54,9 @@ class Tokens(Sequence[Token]):
 
         Whitespace-only words are dropped unless ``keep_whitespace``; offsets stay exact.
         """
+        n = len(words)
+        if n == len(text) and "" not in words and (keep_whitespace or not _has_space(text)):
+            return cls(text, words, list(range(n)), list(range(1, n + 1)), tags)  # one character a word
         ends = list(accumulate(map(len, words)))
         if not keep_whitespace:
             spaces = list(map(str.isspace, words))

@@ -1,4 +1,8 @@
+from itertools import accumulate, compress
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlpkit import Token, Tokens
 
@@ -46,3 +50,27 @@ def test_to_dicts_carries_offsets_and_tags():
     ]
     tagged = Tokens.from_tokens("ab", [Token("ab", 0, 2, "n")])
     assert tagged.to_dicts() == [{"text": "ab", "start": 0, "end": 2, "tag": "n"}]
+
+
+def reference_from_words(text, words, tags=None, keep_whitespace=False):  # type: ignore[no-untyped-def]
+    """The general computation from_words makes (without its one-character shortcut)."""
+    ends = list(accumulate(map(len, words)))
+    if not keep_whitespace:
+        keep = [not w.isspace() for w in words]
+        words, ends = list(compress(words, keep)), list(compress(ends, keep))
+        tags = list(compress(tags, keep)) if tags is not None else None
+    return Tokens(text, words, [e - len(w) for w, e in zip(words, ends)], ends, tags)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["字", "a", " ", "\t", "\u3000", "\u00a0", "\n", "", "ab", "北京", "\r\n"]), max_size=12),
+       st.booleans())
+def test_from_words_equals_the_general_computation(words, keep_whitespace) -> None:
+    """One character a word (the char tokenizer's case, taken by a shortcut), whitespace,
+    empty and longer words: offsets and tags as the general computation gives them."""
+    text = "".join(words)
+    tags = [f"T{i}" for i in range(len(words))]
+    assert Tokens.from_words(text, list(words), None, keep_whitespace) == reference_from_words(
+        text, list(words), None, keep_whitespace)
+    assert Tokens.from_words(text, list(words), tags, keep_whitespace) == reference_from_words(
+        text, list(words), tags, keep_whitespace)

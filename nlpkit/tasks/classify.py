@@ -63,7 +63,10 @@ class ClassifyTask(Task):
         report = classification_report(data.targets, predicted, labels.items)  # type: ignore[arg-type]
         return {"loss": total_loss / len(data), **report}
 
-    def predict(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64) -> list[ClassifyResult]:
+    def predict(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64,
+                scores: bool = False) -> list[ClassifyResult]:
+        """Each text's label and probabilities (always computed: they are the result, so
+        ``scores`` changes nothing)."""
         import torch
 
         from ..data import SequenceData

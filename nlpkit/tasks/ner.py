@@ -16,7 +16,6 @@ from ..spans import (
     normalize_scheme,
     repair_tags,
     tags_to_spans,
-    token_spans_to_char_spans,
 )
 from ..tokens import Tokens
 from ..vocab import Vocab
@@ -31,14 +30,16 @@ _ESCAPES = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
 class Entity:
     """A predicted entity: ``text == source[start:end]`` (character offsets), its type,
     tokens ``[token_start, token_end)``, and ``score``: the mean over its tokens of the
-    softmax probability of the emission scores at the predicted tag (CRF transitions
-    left out; a confidence in ``[0, 1]``, not a calibrated probability of the span)."""
+    confidence in the predicted tag (for neural taggers the softmax probability of the
+    emission scores, CRF transitions left out; a confidence in ``[0, 1]``, not a
+    calibrated probability of the span), or ``None`` when scores were not asked for
+    (``pipe(texts, scores=True)``, ``nlpkit predict --scores``)."""
 
     text: str
     label: str
     start: int
     end: int
-    score: float
+    score: float | None
     token_start: int
     token_end: int
 
@@ -148,19 +149,19 @@ class NerTask(TagTask):
             "accuracy": accuracy(flat_gold, [t for seq in predicted for t in seq]),
         }
 
-    def predict(self, pipeline, texts: list[str], batch_size: int = 64) -> list[NerResult]:  # type: ignore[no-untyped-def]
-        return [self._result(t) for t in self.tag(pipeline, texts, batch_size)]
+    def predict(self, pipeline, texts: list[str], batch_size: int = 64,  # type: ignore[no-untyped-def]
+                scores: bool = False) -> list[NerResult]:
+        return [self._result(t) for t in self.tag(pipeline, texts, batch_size, scores)]
 
     def _result(self, tagged: Tagged) -> NerResult:
-        tokens = tagged.tokens
-        spans = tags_to_spans(tokens.tags or [], self.scheme)
-        offsets = token_spans_to_char_spans(spans, list(zip(tokens.starts, tokens.ends)))
-        entities = [
-            Entity(tagged.text[start:end], span.label, start, end,
-                   sum(tagged.confidence[span.start:span.end]) / (span.end - span.start), span.start, span.end)
-            for span, (start, end) in zip(spans, offsets)
-        ]
-        return NerResult(tagged.text, entities, tokens)
+        tokens, text, confidence = tagged.tokens, tagged.text, tagged.confidence
+        starts, ends = tokens.starts, tokens.ends
+        entities = []
+        for span in tags_to_spans(tokens.tags or [], self.scheme):
+            start, end = starts[span.start], ends[span.end - 1]
+            score = None if confidence is None else sum(confidence[span.start:span.end]) / (span.end - span.start)
+            entities.append(Entity(text[start:end], span.label, start, end, score, span.start, span.end))
+        return NerResult(text, entities, tokens)
 
 
 def _first(sources: list[str]) -> str:

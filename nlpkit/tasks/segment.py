@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..corpus import Example
 from ..errors import InputError, UsageError
@@ -18,7 +19,7 @@ from ..spans import (
 )
 from ..tokens import Tokens
 from ..vocab import Vocab
-from .tag import Sentence, Tagged, TagTask
+from .tag import Sentence, Tagged, TagRun, TagTask
 
 if TYPE_CHECKING:
     from ..encoder import Encoder
@@ -31,14 +32,17 @@ WORDS_FILE = "words.txt"
 @dataclass
 class SegmentResult:
     """The words of ``text`` (``text[w.start:w.end] == w.text``), and its characters
-    with their predicted ``B``/``M``/``E``/``S`` tags."""
+    with their predicted ``B``/``M``/``E``/``S`` tags; ``scores``: per word, the mean
+    confidence in its characters' tags, or ``None`` when scores were not asked for."""
 
     text: str
     words: Tokens
     tokens: Tokens
+    scores: list[float] | None = None
 
     def to_json(self) -> dict:
-        return {"text": self.text, "words": self.words.to_dicts(), "tokens": self.tokens.to_dicts()}
+        return {"text": self.text, "words": self.words.to_dicts(), "tokens": self.tokens.to_dicts(),
+                "scores": self.scores}
 
     def format(self, fmt: str) -> str:
         """``text``: the words separated by spaces; ``json``: :meth:`to_json`;
@@ -110,9 +114,12 @@ class SegmentTask(TagTask):
             "accuracy": accuracy(flat_gold, [t for seq in predicted for t in seq]),
         }
 
-    def predict(self, pipeline, texts: list[str], batch_size: int = 64) -> list[SegmentResult]:  # type: ignore[no-untyped-def]
-        tagged = self.tag(pipeline, texts, batch_size, confidence=False)  # words carry no scores
-        return [SegmentResult(t.text, word_tokens(t), t.tokens) for t in tagged]
+    def predict(self, pipeline, texts: list[str], batch_size: int = 64,  # type: ignore[no-untyped-def]
+                scores: bool = False) -> list[SegmentResult]:
+        done = self.tag_ids(pipeline, texts, batch_size, scores)
+        words, word_scores = batch_words(texts, done, pipeline.labels.items)
+        return [SegmentResult(text, w, tokens, None if word_scores is None else word_scores[i])
+                for i, (text, w, tokens) in enumerate(zip(texts, words, done.tokens))]
 
     def to_disk(self, path: Path) -> None:
         if self.words:
@@ -130,19 +137,89 @@ def word_tokens(tagged: Tagged) -> Tokens:
     :func:`nlpkit.spans.bmes_to_words` (and conlleval) read them, a word beginning at
     every ``B`` or ``S`` and after every ``E`` or ``S``, also cut wherever the input had
     whitespace (a word never spans a space), with exact character offsets."""
-    tokens, text = tagged.tokens, tagged.text
-    tags, starts, ends = tokens.tags or [], tokens.starts, tokens.ends
-    if not tags:
-        return Tokens(text, [], [], [])
-    cuts = [i for i in range(1, len(tags))
-            if tags[i] in _OPENS or tags[i - 1] in _CLOSES or ends[i - 1] != starts[i]]
-    firsts, lasts = [0, *cuts], [c - 1 for c in cuts] + [len(tags) - 1]
-    word_starts, word_ends = [starts[i] for i in firsts], [ends[i] for i in lasts]
-    return Tokens(text, [text[a:b] for a, b in zip(word_starts, word_ends)], word_starts, word_ends)
+    tokens = tagged.tokens
+    tags = tokens.tags or []
+    labels = sorted(set(tags))
+    index = {tag: i for i, tag in enumerate(labels)}
+    done = TagRun([tokens], [0] if tags else [], [[index[t] for t in tags]] if tags else [], None)
+    return batch_words([tagged.text], done, labels)[0][0]
 
 
+def batch_words(texts: list[str], done: TagRun, labels: list[str]) -> tuple[list[Tokens], list[list[float]] | None]:
+    """The words of each tagged text (see :func:`word_tokens`) and, with confidences, each
+    word's mean confidence; computed for the whole batch at once with numpy rather than
+    by a Python test per character."""
+    import numpy as np
+
+    words: list[Tokens] = [_NO_WORDS] * len(texts)  # replaced below, or by empty Tokens of their text
+    scores: list[list[float]] | None = None if done.confidence is None else [[] for _ in texts]
+    if len(done.nonempty) < len(texts):
+        empty = set(range(len(texts))).difference(done.nonempty)
+        for i in empty:
+            words[i] = Tokens(texts[i], [], [], [])
+    if not done.nonempty:
+        return words, scores
+    tokens = [done.tokens[i] for i in done.nonempty]
+    lengths = np.fromiter(map(len, done.ids), np.intp, count=len(done.ids))
+    offsets = np.cumsum(lengths) - lengths
+    total = int(lengths.sum())
+    starts, ends = _flat_offsets(tokens, lengths, offsets, total)
+    opens, closes = _opens_and_closes(tokens, done.ids, labels, total)
+    cut = opens
+    cut[1:] |= closes[:-1] | (starts[1:] != ends[:-1])
+    cut[offsets] = True  # each sentence opens a word
+    firsts = np.flatnonzero(cut)
+    lasts = np.append(firsts[1:], total) - 1
+    word_starts, word_ends = starts[firsts].tolist(), ends[lasts].tolist()
+    bounds = np.searchsorted(firsts, np.append(offsets, total)).tolist()
+    for k, (i, t) in enumerate(zip(done.nonempty, tokens)):
+        a, b = bounds[k], bounds[k + 1]
+        ws, we = word_starts[a:b], word_ends[a:b]
+        text = t.text
+        words[i] = Tokens(text, [text[s:e] for s, e in zip(ws, we)], ws, we)
+    if scores is not None:
+        confidence = np.fromiter(chain.from_iterable(done.confidence), np.float64, count=total)
+        means = (np.add.reduceat(confidence, firsts) / (lasts + 1 - firsts)).tolist()
+        for k, i in enumerate(done.nonempty):
+            scores[i] = means[bounds[k]:bounds[k + 1]]
+    return words, scores
+
+
+def _flat_offsets(tokens: list[Tokens], lengths: Any, offsets: Any, total: int) -> tuple[Any, Any]:
+    """The character offsets of every token of the batch, as two flat arrays. Where each
+    text's tokens are its characters one after another (the ``char`` tokenizer's, with no
+    whitespace) they are counted rather than copied token by token."""
+    import numpy as np
+
+    if all(t.ends[-1] - t.starts[0] == len(t.texts) and "" not in t.texts for t in tokens):
+        first = np.fromiter((t.starts[0] for t in tokens), np.intp, count=len(tokens))
+        starts = np.arange(total) + np.repeat(first - offsets, lengths)
+        return starts, starts + 1
+    starts = np.fromiter(chain.from_iterable(t.starts for t in tokens), np.intp, count=total)
+    ends = np.fromiter(chain.from_iterable(t.ends for t in tokens), np.intp, count=total)
+    return starts, ends
+
+
+def _opens_and_closes(tokens: list[Tokens], ids: list[list[int]], labels: list[str], total: int) -> tuple[Any, Any]:
+    """Per token of the batch, whether its tag opens a word (B, S) and whether it closes
+    one (E, S). One-character labels are read from the joined tags as code points, which is
+    cheaper than gathering the tag ids one by one."""
+    import numpy as np
+
+    if all(len(label) == 1 for label in labels):
+        joined = "".join(chain.from_iterable(t.tags or () for t in tokens))
+        codes = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+        return np.isin(codes, _CODES["opens"]), np.isin(codes, _CODES["closes"])
+    flat = np.fromiter(chain.from_iterable(ids), np.intp, count=total)
+    opens = np.array([label in _OPENS for label in labels])
+    closes = np.array([label in _CLOSES for label in labels])
+    return opens[flat], closes[flat]
+
+
+_NO_WORDS = Tokens("", [], [], [])
 #: BMES tags that open a word, and those after which the next character opens one.
 _OPENS, _CLOSES = frozenset(("B", "S")), frozenset(("E", "S"))
+_CODES = {"opens": [ord("B"), ord("S")], "closes": [ord("E"), ord("S")]}
 
 
 def _gold_words(example: Example) -> list[str]:

@@ -8,12 +8,14 @@ evaluation loop and tagging raw text. Subclasses change three things:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..corpus import Example
 from ..count_model import is_count_model
 from ..errors import InputError, UsageError
+from ..formats import format_tokens
 from ..metrics import accuracy
 from ..tokens import Tokens
 from ..vocab import Vocab
@@ -32,13 +34,23 @@ if TYPE_CHECKING:
 
 @dataclass
 class TagResult:
-    """The tokens of ``text`` with their offsets and predicted tags (``tokens.tags``)."""
+    """The tokens of ``text`` with their offsets and predicted tags (``tokens.tags``);
+    ``scores``: per token, the confidence in its tag (see :class:`Tagged`), or ``None``
+    when scores were not asked for (``pipe(texts, scores=True)``, ``nlpkit predict --scores``)."""
 
     text: str
     tokens: Tokens
+    scores: list[float] | None = None
 
     def to_json(self) -> dict:
-        return {"text": self.text, "tokens": self.tokens.to_dicts()}
+        return {"text": self.text, "tokens": self.tokens.to_dicts(), "scores": self.scores}
+
+    def format(self, fmt: str) -> str:
+        """``json``: :meth:`to_json`; ``text`` and ``conll``: the tagged tokens, as
+        :func:`nlpkit.formats.format_tokens` writes them."""
+        if fmt == "json":
+            return json.dumps(self.to_json(), ensure_ascii=False) + "\n"
+        return format_tokens(self.tokens, fmt)
 
 
 @dataclass(frozen=True)
@@ -52,12 +64,13 @@ class Sentence:
 
 @dataclass
 class Tagged:
-    """One predicted text: its tokens (``tokens.tags`` set) and, per token, the
-    softmax probability of the emission scores for the tag that was chosen."""
+    """One predicted text: its tokens (``tokens.tags`` set) and, when asked for, per token
+    the confidence in the chosen tag (``None`` otherwise): for neural taggers the softmax
+    probability of the emission scores at that tag, for count models its posterior."""
 
     text: str
     tokens: Tokens
-    confidence: list[float]
+    confidence: list[float] | None = None
 
 
 class TagTask(Task):
@@ -138,48 +151,72 @@ class TagTask(Task):
 
     # -- prediction ---------------------------------------------------------------------
 
-    def predict(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64) -> list[TagResult]:
-        return [TagResult(t.text, t.tokens) for t in self.tag(pipeline, texts, batch_size)]
+    def predict(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64,
+                scores: bool = False) -> list[TagResult]:
+        return [TagResult(t.text, t.tokens, t.confidence) for t in self.tag(pipeline, texts, batch_size, scores)]
 
-    def tag(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64, confidence: bool = True) -> list[Tagged]:
-        """Tokenize ``texts`` and tag their tokens, in input order; without ``confidence``
-        the per-token confidences are left empty and not computed."""
-        tokenized = [pipeline.tokenizer(t) for t in texts]
-        nonempty = [i for i, t in enumerate(tokenized) if len(t)]
+    def tag(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64, confidence: bool = False) -> list[Tagged]:
+        """Tokenize ``texts`` and tag their tokens, in input order; per-token confidences
+        are computed only with ``confidence`` (else ``Tagged.confidence`` is ``None``)."""
+        done = self.tag_ids(pipeline, texts, batch_size, confidence)
+        found: list[list[float] | None] = [None] * len(texts)
+        if confidence:
+            found = [[] for _ in texts]
+            for i, values in zip(done.nonempty, done.confidence or []):
+                found[i] = values
+        return [Tagged(text, tokens, values) for text, tokens, values in zip(texts, done.tokens, found)]
+
+    def tag_ids(self, pipeline: Pipeline, texts: list[str], batch_size: int = 64, confidence: bool = False) -> TagRun:
+        """Tokenize ``texts`` and tag them: :class:`TagRun` (``tokens.tags`` set on each)."""
+        tokenized = pipeline.tokenizer.tokenize_batch(texts)
+        nonempty = [i for i, t in enumerate(tokenized) if t.texts]
         sentences = [tokenized[i].texts for i in nonempty]
         if is_count_model(pipeline.model):
-            found = dict(zip(nonempty, _count_tags(pipeline.model, sentences, confidence)))
+            ids, probabilities = _count_tags(pipeline.model, sentences, confidence)
         else:
-            found = dict(zip(nonempty, _run_tagger(pipeline, sentences, batch_size, confidence)))
-        results = []
-        for i, (text, tokens) in enumerate(zip(texts, tokenized)):
-            ids, confidence = found.get(i, ([], []))
-            tokens.tags = pipeline.labels.decode(ids)
-            results.append(Tagged(text, tokens, confidence))
-        return results
+            ids, probabilities = _run_tagger(pipeline, sentences, batch_size, confidence)
+        label = pipeline.labels.items.__getitem__
+        for tokens in tokenized:
+            tokens.tags = []
+        for i, path in zip(nonempty, ids):
+            tokenized[i].tags = list(map(label, path))
+        return TagRun(tokenized, nonempty, ids, probabilities if confidence else None)
 
 
-def _count_tags(model: CountModel, tokens: list[list[str]], confidence: bool) -> list[tuple[list[int], list[float]]]:
-    """A count model's tag ids per sentence, with per-token confidences only when asked
-    (decoding alone is cheaper)."""
+@dataclass
+class TagRun:
+    """Texts tagged in one call: each text's tokens (tags set), the indices of the texts
+    with tokens, their tag ids and, when asked for, their per-token confidences."""
+
+    tokens: list[Tokens]
+    nonempty: list[int]
+    ids: list[list[int]]
+    confidence: list[list[float]] | None
+
+
+def _count_tags(model: CountModel, tokens: list[list[str]], confidence: bool) -> tuple[list[list[int]], list[list[float]]]:
+    """A count model's tag ids per sentence and, only when asked, per-token confidences
+    (decoding alone is cheaper: no forward-backward)."""
     if confidence:
-        return list(zip(*model.predict(tokens)))
-    return [(path, []) for path in model.decode(tokens)]
+        return model.predict(tokens)
+    return model.decode(tokens), []
 
 
 def _run_tagger(pipeline: Pipeline, tokens: list[list[str]], batch_size: int,
-                confidence: bool = True) -> list[tuple[list[int], list[float]]]:
-    """Per sentence, the decoded tag ids and each chosen tag's probability (empty without
-    ``confidence``), in input order."""
+                confidence: bool = False) -> tuple[list[list[int]], list[list[float]]]:
+    """Per sentence, in input order, the decoded tag ids and, only with ``confidence``,
+    each chosen tag's probability."""
     from ..data import SequenceData
 
     data = SequenceData.encode(pipeline.encoder, tokens)
-    chunks = []
+    chunks, probabilities = [], []
     for indices, _, scores in run(pipeline.model, data, batch_size):
         ids = pipeline.decoder.decode(scores)
-        probabilities = chosen_probabilities(scores, ids) if confidence else [[] for _ in ids]
-        chunks.append((indices, list(zip(ids, probabilities))))
-    return restore_order(chunks, len(tokens))
+        chunks.append((indices, ids))
+        if confidence:
+            probabilities.append((indices, chosen_probabilities(scores, ids)))
+    paths = restore_order(chunks, len(tokens))
+    return paths, restore_order(probabilities, len(tokens)) if confidence else []
 
 
 def chosen_probabilities(scores: Scores, ids: list[list[int]]) -> list[list[float]]:

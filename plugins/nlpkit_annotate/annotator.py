@@ -14,9 +14,10 @@ from .sources import Line
 class Annotator:
     """Runs one pipeline or tokenizer (loaded once per process) over a shard's lines."""
 
-    def __init__(self, name: str, max_chars: int, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(self, name: str, max_chars: int, batch_size: int = 64, device: str = "cpu",
+                 scores: bool = False) -> None:
         self.max_chars = max_chars
-        self.texts = TextAnnotator(name, batch_size, device)
+        self.texts = TextAnnotator(name, batch_size, device, scores)
 
     def records(self, source: str, lines: Iterable[Line]) -> list[dict[str, Any]]:
         """The records of ``lines`` of file ``source``, in order."""

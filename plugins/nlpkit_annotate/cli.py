@@ -24,11 +24,12 @@ import click
 @click.option("--max-chars", type=click.IntRange(1), default=100_000, show_default=True,
               help="A longer text becomes an error record.")
 @click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
+@click.option("--scores", is_flag=True, help="Compute confidences, as nlpkit predict --scores.")
 @click.option("--overwrite", is_flag=True, help="Replace the output of another run in OUTDIR.")
 @click.option("--progress/--no-progress", default=None, help="A progress bar (default: when stderr is a terminal).")
 def annotate(pipeline: str, inputs: tuple[str, ...], output: str, engine: str, jobs: int, address: str | None,
              actors: int, gpus_per_actor: float, fmt: str, field: str, shard_lines: int, max_chars: int,
-             batch_size: int, overwrite: bool, progress: bool | None) -> None:
+             batch_size: int, scores: bool, overwrite: bool, progress: bool | None) -> None:
     """Annotate whole corpora with PIPELINE (a pipeline or tokenizer name, or a folder).
 
     INPUTs are files, globs or folders, one text per line (or a field of JSON lines).
@@ -49,13 +50,13 @@ def annotate(pipeline: str, inputs: tuple[str, ...], output: str, engine: str, j
     files = input_files(inputs)
     folder = Path(output)
     settings = {"pipeline": pipeline, "format": fmt, "field": field, "shard_lines": shard_lines, "max_chars": max_chars,
-                "inputs": [str(f) for f in files]}
+                "inputs": [str(f) for f in files], **({"scores": True} if scores else {})}
     folder.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(folder, settings, overwrite)
     shards = plan(files, shard_lines)
     todo = [s for s in shards if not manifest.finished(s)]
     job = {"name": pipeline, "folder": str(folder.resolve()), "field": field, "format": fmt, "max_chars": max_chars,
-           "batch_size": batch_size, "device": "cuda" if gpus_per_actor else "cpu"}
+           "batch_size": batch_size, "device": "cuda" if gpus_per_actor else "cpu", "scores": scores}
     total = sum(s.stop - s.start for s in todo)
     show = sys.stderr.isatty() if progress is None else progress
     from tqdm import tqdm

@@ -47,7 +47,7 @@ def _as_finished(pool: ProcessPoolExecutor, shards: list[Shard], window: int) ->
 def _start(job: dict[str, Any]) -> None:
     global _annotator, _job
     _job = job
-    _annotator = Annotator(job["name"], job["max_chars"], job["batch_size"], job.get("device", "cpu"))
+    _annotator = Annotator(job["name"], job["max_chars"], job["batch_size"], job.get("device", "cpu"), job.get("scores", False))
 
 
 def annotate_shard(shard: Shard) -> dict[str, Any]:

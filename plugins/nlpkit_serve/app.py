@@ -2,7 +2,9 @@
 
 - ``POST /v1/pipelines/{name}/predict`` with ``{"texts": [...]}``: per text, what
   ``nlpkit predict -f json`` prints (tokens with offsets, tags, entities with offsets,
-  labels with probabilities), as ``{"pipeline": name, "results": [...]}``;
+  labels with probabilities), as ``{"pipeline": name, "results": [...]}``; with
+  ``"scores": true`` also the confidences ``--scores`` computes (entity scores, per-token
+  and per-word scores), ``null`` without it;
 - ``GET /v1/pipelines``: each pipeline's name, task, language and card;
 - ``GET /health``: 200 once every pipeline is loaded, 503 while they load;
 - ``/docs``: the OpenAPI documentation.
@@ -24,7 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, StrictStr
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 from starlette.exceptions import HTTPException
 
 from .batching import Batcher
@@ -33,10 +35,11 @@ from .workers import ProcessRunner, ThreadRunner
 
 
 class PredictRequest(BaseModel):
-    """The texts to run through the pipeline, in order."""
+    """The texts to run through the pipeline, in order; ``scores``: compute confidences."""
 
     model_config = ConfigDict(extra="forbid")
     texts: list[StrictStr]
+    scores: StrictBool = False
 
 
 class PredictResponse(BaseModel):
@@ -139,7 +142,7 @@ def _routes(app: FastAPI, state: _State) -> None:
                                 status_code=503, headers={"Retry-After": "1"})
         check_texts(body.texts, state.limits)
         try:
-            results = await batcher.predict(body.texts)
+            results = await batcher.predict(body.texts, body.scores)
         except Exception as exc:  # noqa: BLE001 - a failing request must not take the server down
             return JSONResponse({"error": f"pipeline '{name}' failed: {type(exc).__name__}: {exc}"}, status_code=500)
         # The worker encoded each result; a response of bytes skips FastAPI's re-validation and re-encoding.

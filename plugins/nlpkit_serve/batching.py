@@ -17,8 +17,8 @@ import asyncio
 import time
 from typing import Any
 
-#: A waiting request: its texts and the future its results go to.
-Pending = tuple[list[str], asyncio.Future]
+#: A waiting request: its texts, whether it asked for scores, and the future its results go to.
+Pending = tuple[list[str], bool, asyncio.Future]
 
 
 class Batcher:
@@ -43,10 +43,11 @@ class Batcher:
             await asyncio.gather(self._task, return_exceptions=True)
         self.runner.close()
 
-    async def predict(self, texts: list[str]) -> list[bytes]:
-        """The results of ``texts`` in order, each the JSON ``nlpkit predict -f json`` prints."""
+    async def predict(self, texts: list[str], scores: bool = False) -> list[bytes]:
+        """The results of ``texts`` in order, each the JSON ``nlpkit predict -f json`` prints
+        (``--scores`` with ``scores``)."""
         future = asyncio.get_running_loop().create_future()
-        await self.queue.put((texts, future))
+        await self.queue.put((texts, scores, future))
         return await future
 
     async def _loop(self) -> None:
@@ -56,7 +57,8 @@ class Batcher:
 
     async def _gather(self) -> list[Pending]:
         """The oldest request and those waiting behind it while the batch has room; then,
-        with ``max_wait``, the ones that arrive before it has passed."""
+        with ``max_wait``, the ones that arrive before it has passed. A batch either computes
+        scores or not: a request that asks otherwise opens the next one."""
         batch = [self._held or await self.queue.get()]
         self._held = None
         size, deadline = len(batch[0][0]), time.monotonic() + self.max_wait
@@ -64,8 +66,8 @@ class Batcher:
             item = self.queue.get_nowait() if not self.queue.empty() else await self._next(deadline)
             if item is None:
                 break
-            if size + len(item[0]) > self.max_batch:
-                self._held = item  # no room: it opens the next batch
+            if size + len(item[0]) > self.max_batch or item[1] != batch[0][1]:
+                self._held = item  # no room, or the other kind: it opens the next batch
                 break
             batch.append(item)
             size += len(item[0])
@@ -82,19 +84,19 @@ class Batcher:
             return None
 
     async def _run(self, batch: list[Pending]) -> None:
-        texts = [text for request, _ in batch for text in request]
+        texts = [text for request, _, _ in batch for text in request]
         try:
-            results = await self.runner.run(texts)
+            results = await self.runner.run(texts, batch[0][1])
         except Exception as exc:  # noqa: BLE001 - one bad request must fail alone: rerun one by one
             if len(batch) == 1:
-                _settle(batch[0][1], exception=exc)
+                _settle(batch[0][2], exception=exc)
                 return
             for request in batch:
                 await self._run([request])
             return
         self.batches, self.texts = self.batches + 1, self.texts + len(texts)
         start = 0
-        for request, future in batch:
+        for request, _, future in batch:
             _settle(future, result=results[start:start + len(request)])
             start += len(request)
 

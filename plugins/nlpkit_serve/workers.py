@@ -19,10 +19,11 @@ from typing import Any
 _pipeline: Any = None  # the worker process's pipeline
 
 
-def encode(pipeline: Any, texts: list[str]) -> list[bytes]:
-    """Each text's result as the JSON ``nlpkit predict -f json`` prints for it."""
+def encode(pipeline: Any, texts: list[str], scores: bool = False) -> list[bytes]:
+    """Each text's result as the JSON ``nlpkit predict -f json`` (``--scores``) prints for it."""
+    asked = {"scores": True} if scores else {}  # an application's own pipeline object may not take it
     return [json.dumps(result.to_json(), ensure_ascii=False).encode()
-            for result in pipeline.pipe(texts, batch_size=max(len(texts), 1))]
+            for result in pipeline.pipe(texts, batch_size=max(len(texts), 1), **asked)]
 
 
 def describe(pipeline: Any) -> dict[str, Any]:
@@ -39,8 +40,8 @@ class ThreadRunner:
     async def start(self) -> dict[str, Any]:
         return describe(self.pipeline)
 
-    async def run(self, texts: list[str]) -> list[bytes]:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, encode, self.pipeline, texts)
+    async def run(self, texts: list[str], scores: bool = False) -> list[bytes]:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, encode, self.pipeline, texts, scores)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -63,9 +64,9 @@ class ProcessRunner:
     async def start(self) -> dict[str, Any]:
         return await asyncio.get_running_loop().run_in_executor(self.executor, _describe)
 
-    async def run(self, texts: list[str]) -> list[bytes]:
+    async def run(self, texts: list[str], scores: bool = False) -> list[bytes]:
         try:
-            return await asyncio.get_running_loop().run_in_executor(self.executor, _encode, texts)
+            return await asyncio.get_running_loop().run_in_executor(self.executor, _encode, texts, scores)
         except BrokenProcessPool:
             self.executor = self._new()
             raise RuntimeError("the pipeline's worker process died (out of memory, or killed); "
@@ -90,5 +91,5 @@ def _describe() -> dict[str, Any]:
     return describe(_pipeline)
 
 
-def _encode(texts: list[str]) -> list[bytes]:
-    return encode(_pipeline, texts)
+def _encode(texts: list[str], scores: bool) -> list[bytes]:
+    return encode(_pipeline, texts, scores)

@@ -311,7 +311,7 @@ def test_ner_text_marks_entities_in_place(recogniser):
 
 
 def test_ner_json_lists_entities_with_offsets_and_scores(recogniser):
-    result = invoke("predict", recogniser, "-f", "json", *NER_TEXTS)
+    result = invoke("predict", recogniser, "-f", "json", "--scores", *NER_TEXTS)
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [[(e["label"], e["text"]) for e in r["entities"]] for r in records] == [
         [("PER", "Smith"), ("LOC", "New York")], [("LOC", "Paris")], []]
@@ -320,6 +320,21 @@ def test_ner_json_lists_entities_with_offsets_and_scores(recogniser):
             assert text[entity["start"]:entity["end"]] == entity["text"]
             assert 0 < entity["score"] <= 1
     assert [t["tag"] for t in records[0]["tokens"]] == ["O", "B-PER", "O", "B-LOC", "I-LOC", "O"]
+    plain = [json.loads(line) for line in invoke("predict", recogniser, "-f", "json", *NER_TEXTS).stdout.splitlines()]
+    for record in records:
+        for entity in record["entities"]:
+            entity["score"] = None  # without --scores, the same records with a null score
+    assert plain == records
+
+
+def test_scores_of_taggers_and_segmenters_come_only_with_the_flag(tagger, segmenter):
+    for pipeline, text in ((tagger, "a dog sleeps"), (segmenter, "老师 喜欢看电影")):
+        plain = json.loads(invoke("predict", pipeline, "-f", "json", text).stdout)
+        scored = json.loads(invoke("predict", pipeline, "-f", "json", "--scores", text).stdout)
+        assert plain["scores"] is None
+        units = scored["words"] if "words" in scored else scored["tokens"]
+        assert len(scored["scores"]) == len(units) and all(0 < s <= 1 for s in scored["scores"])
+        assert {**scored, "scores": None} == plain
 
 
 def test_ner_conll_gives_tokens_and_tags(recogniser):

@@ -56,6 +56,17 @@ def test_records_are_what_pipe_gives_with_one_or_two_processes(corpus: Path, tmp
     assert manifest["complete"] and sum(s["records"] for s in manifest["shards"]) == len(one)
 
 
+def test_scores_only_with_the_flag(corpus: Path, tmp_path: Path) -> None:
+    run("zh-cws-hmm", corpus / "a.txt", "-o", tmp_path / "plain")
+    run("zh-cws-hmm", corpus / "a.txt", "-o", tmp_path / "scored", "--scores")
+    plain, scored = records(tmp_path / "plain"), records(tmp_path / "scored")
+    pipeline = nlpkit.load("zh-cws-hmm")
+    texts = [r["result"]["text"] for r in scored]
+    assert [r["result"] for r in scored] == [p.to_json() for p in pipeline.pipe(texts, scores=True)]
+    assert [{**r["result"], "scores": None} for r in scored] == [r["result"] for r in plain]
+    assert all(r["result"]["scores"] is not None for r in scored)
+
+
 def test_bad_lines_become_error_records_naming_file_and_line(corpus: Path, tmp_path: Path) -> None:
     run("zh-cws-hmm", corpus, "-o", tmp_path / "out", "--max-chars", 200)
     errors = {r["id"]: r["error"] for r in records(tmp_path / "out") if "error" in r}

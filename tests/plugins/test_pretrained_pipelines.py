@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import nlpkit
 from nlpkit.corpus import read_corpus
 from nlpkit.evaluation import evaluate
 from nlpkit.pretrained import catalog
+from nlpkit.spans import bmes_to_words, tags_to_spans
 from nlpkit.testing import invoke
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -134,3 +136,35 @@ def _slice(path: Path, fmt: str, out: Path) -> Path:
         out.write_text("\n\n".join(blocks[:SLICE]) + "\n", encoding="utf-8")
     assert read_corpus(out, fmt), out
     return out
+
+
+# -- scores only when asked -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "corpus", "file", "fmt"), [
+    ("zh-cws-hmm", "ctb6", "dev.txt", "segmented"), ("zh-cws", "ctb6", "dev.txt", "segmented"),
+    ("en-ner", "conll2003", "dev.txt", "conll"), ("en-pos-hmm", "ud_english_ewt", "en_ewt-ud-dev.conllu", "conllu"),
+])
+def test_scores_change_nothing_but_the_scores_on_dev_text(name, corpus, file, fmt, pipelines, corpus_file) -> None:  # type: ignore[no-untyped-def]
+    """On raw dev text, results without scores (the default) are those with scores, but
+    for the scores: same tokens, tags, words and entities; and words and entities are
+    the chunks conlleval reads in the tags, at the tokens' offsets."""
+    examples = read_corpus(corpus_file(corpus, file), fmt)[:120]
+    joiner = "" if fmt == "segmented" else " "
+    texts = [joiner.join(e.tokens) for e in examples if e.tokens] + ["", "   "]
+    pipeline = pipelines(name)
+    plain, scored = list(pipeline.pipe(texts, batch_size=32)), list(pipeline.pipe(texts, batch_size=32, scores=True))
+    for a, b in zip(plain, scored):
+        assert a.tokens == b.tokens and a.tokens.tags == b.tokens.tags
+        if hasattr(a, "entities"):
+            assert [replace(e, score=None) for e in b.entities] == a.entities
+            assert all(e.score is None for e in a.entities) and all(0 < e.score <= 1 for e in b.entities)
+            spans = tags_to_spans(a.tokens.tags, pipeline.task.scheme)
+            assert [(e.token_start, e.token_end, e.label) for e in a.entities] == [(s.start, s.end, s.label) for s in spans]
+        else:
+            assert a.scores is None and len(b.scores) == len(getattr(b, "words", b.tokens))
+            assert all(0 < s <= 1 + 1e-9 for s in b.scores)
+        if hasattr(a, "words"):  # the dev texts have no spaces: words are bmes_to_words's
+            assert a.words == b.words
+            assert a.words.texts == (bmes_to_words(a.tokens.texts, a.tokens.tags) if a.tokens.tags else [])
+            assert [a.text[s:e] for s, e in zip(a.words.starts, a.words.ends)] == a.words.texts

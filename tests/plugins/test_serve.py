@@ -113,6 +113,31 @@ def test_results_are_what_predict_json_gives(server: str, expected: dict) -> Non
             assert response.json() == {"pipeline": name, "results": approx([expected[name][t] for t in texts])}
 
 
+def test_scores_come_when_a_request_asks_even_when_batched_with_others(server: str, expected: dict) -> None:
+    """Requests with and without ``"scores": true``, concurrent: each gets what in-process
+    ``pipe`` gives with the same flag (null scores without it), never the other kind."""
+    scored = {name: {t: r.to_json() for t, r in zip(texts, nlpkit.load(name, device="cpu").pipe(texts, scores=True))}
+              for name, texts in PIPELINES.items()}
+
+    def client_run(seed: int) -> list[bool]:
+        ok = []
+        with httpx.Client() as client:
+            for i in range(12):
+                name, asked = ("en-ner", "zh-cws-hmm")[(seed + i) % 2], (seed + i // 2) % 2 == 0
+                texts = PIPELINES[name][(seed + i) % 3:(seed + i) % 3 + 2]
+                response = client.post(f"{server}/v1/pipelines/{name}/predict",
+                                       json={"texts": texts, "scores": asked}, timeout=60)
+                want = [(scored if asked else expected)[name][t] for t in texts]
+                ok.append(response.status_code == 200 and response.json()["results"] == approx(want))
+        return ok
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = [x for run in pool.map(client_run, range(8)) for x in run]
+    assert all(outcomes)
+    assert any(e["score"] is not None for r in scored["en-ner"].values() for e in r["entities"])
+    assert all(e["score"] is None for r in expected["en-ner"].values() for e in r["entities"])
+
+
 def test_16_concurrent_clients_get_what_in_process_pipe_gives(server: str, expected: dict) -> None:
     """16 clients x 50 requests of 1-3 texts, mixed pipelines: every answer equals in-process
     ``pipe``, whatever batch the server put the request in."""

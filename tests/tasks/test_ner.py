@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -166,7 +167,7 @@ def test_a_bilstm_crf_learns_the_sample(trained) -> None:
 def test_entities_slice_the_original_text(trained) -> None:
     pipeline, _, _ = trained
     texts = ["Mr Smith visited  New York .", "we flew to San Francisco with Mr Wright .", "", "the weather"]
-    results = list(pipeline.pipe(texts, batch_size=3))
+    results = list(pipeline.pipe(texts, batch_size=3, scores=True))
     assert [(e.text, e.label) for e in results[0].entities] == [("Smith", "PER"), ("New York", "LOC")]
     assert [(e.start, e.end) for e in results[0].entities] == [(3, 8), (18, 26)]
     for text, result in zip(texts, results):
@@ -176,6 +177,19 @@ def test_entities_slice_the_original_text(trained) -> None:
             assert 0 < entity.score <= 1
             assert entity.label == result.tokens.tags[entity.token_start][2:]
     assert results[2].entities == [] and results[3].entities == []
+
+
+def test_scores_are_computed_only_when_asked_and_change_nothing_else(trained) -> None:
+    pipeline, _, _ = trained
+    texts = ["Mr Smith visited  New York .", "we flew to San Francisco with Mr Wright .", "", "the weather"]
+    plain, scored = list(pipeline.pipe(texts, batch_size=3)), list(pipeline.pipe(texts, batch_size=3, scores=True))
+    assert [r.tokens for r in plain] == [r.tokens for r in scored]
+    assert [[replace(e, score=None) for e in r.entities] for r in scored] == [r.entities for r in plain]
+    assert all(e.score is None for r in plain for e in r.entities)
+    assert all(e.score is not None for r in scored for e in r.entities)
+    assert json.loads(plain[0].format("json"))["entities"][0]["score"] is None
+    assert pipeline(texts[0]).entities == plain[0].entities
+    assert pipeline(texts[0], scores=True).entities == scored[0].entities
 
 
 def test_evaluate_agrees_with_predictions(trained) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,66 @@ def test_words_follow_the_tags_and_never_span_whitespace() -> None:
     assert across.texts == ["北", "京"] and across.starts == [0, 2]
     lenient = word_tokens(tagged("北京大学", ["M", "E", "E", "S"]))  # read as bmes_to_words reads them
     assert lenient.texts == bmes_to_words("北京大学", ["M", "E", "E", "S"]) == ["北京", "大", "学"]
+
+
+_OPENS, _CLOSES = {"B", "S"}, {"E", "S"}
+
+
+def per_token_words(text: str, tokens: Tokens) -> Tokens:
+    """The per-token reading the batched one replaced, kept as the reference it must equal."""
+    tags, starts, ends = tokens.tags or [], tokens.starts, tokens.ends
+    if not tags:
+        return Tokens(text, [], [], [])
+    cuts = [i for i in range(1, len(tags))
+            if tags[i] in _OPENS or tags[i - 1] in _CLOSES or ends[i - 1] != starts[i]]
+    firsts, lasts = [0, *cuts], [c - 1 for c in cuts] + [len(tags) - 1]
+    word_starts, word_ends = [starts[i] for i in firsts], [ends[i] for i in lasts]
+    return Tokens(text, [text[a:b] for a, b in zip(word_starts, word_ends)], word_starts, word_ends)
+
+
+#: A text as pieces: a token (one or more characters, Chinese, Latin or mixed) and the
+#: whitespace after it (none, a space, a tab, an ideographic space...).
+pieces = st.lists(st.tuples(st.text("字北京aZ9。", min_size=1, max_size=3),
+                            st.sampled_from(["", "", "", " ", "\t", "\u3000", "  "]),
+                            st.sampled_from(["B", "M", "E", "S", "O", "B-X", "", "X"])), max_size=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", " ", "  "]), pieces), max_size=5), st.booleans())
+def test_batched_words_equal_the_per_token_reading(texts, with_scores) -> None:
+    """Any tokens (several characters, whitespace between and around them), any tags
+    (ill-formed, and labels outside BMES): the words built for a whole batch at once, and
+    their mean scores, are the per-token reading's."""
+    from nlpkit.tasks.segment import batch_words
+    from nlpkit.tasks.tag import TagRun
+
+    built = []
+    for lead, parts in texts:
+        text, words, tags = lead, [], []
+        for word, space, tag in parts:
+            words.append((word, len(text), len(text) + len(word)))
+            text += word + space
+            tags.append(tag)
+        tokens = Tokens.from_tokens(text, words)
+        tokens.tags = tags
+        built.append((text, tokens))
+    labels = ["B", "M", "E", "S", "O", "B-X", "", "X"]
+    nonempty = [i for i, (_, tokens) in enumerate(built) if len(tokens)]
+    ids = [[labels.index(t) for t in built[i][1].tags] for i in nonempty]
+    confidence = [[(k % 7 + 1) / 8 for k in range(len(p))] for p in ids] if with_scores else None
+    done = TagRun([tokens for _, tokens in built], nonempty, ids, confidence)
+    words, scores = batch_words([text for text, _ in built], done, labels)
+    assert words == [per_token_words(text, tokens) for text, tokens in built]
+    assert [w.text for w in words] == [text for text, _ in built]
+    for text, tokens in built:
+        assert word_tokens(Tagged(text, tokens)) == per_token_words(text, tokens)
+    if with_scores:
+        for k, i in enumerate(nonempty):
+            bounds = [*(built[i][1].starts.index(s) for s in words[i].starts), len(ids[k])]
+            expected = [sum(confidence[k][a:b]) / (b - a) for a, b in pairwise(bounds)]
+            assert scores[i] == pytest.approx(expected, abs=1e-12)
+    else:
+        assert scores is None
 
 
 @settings(max_examples=300, deadline=None)
