@@ -35,8 +35,8 @@ class SequenceData:
         """Encode token texts with a fitted encoder: word ids and the encoder's features;
         ``extra`` goes to the constructor of a subclass."""
         features: dict[str, list[list[list[int]]]] = {}
-        for seq in sequences:
-            for name, values in encoder.features(seq).items():
+        for found in encoder.features_batch(sequences):
+            for name, values in found.items():
                 features.setdefault(name, []).append(values)
         return cls([encoder.encode(seq) for seq in sequences], targets, encoder.pad_id, features, **extra)
 

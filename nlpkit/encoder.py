@@ -53,6 +53,11 @@ class Encoder(Component):
         ``layer(ids, **features)`` with each batched to ``[B, T, L]``. None by default."""
         return {}
 
+    def features_batch(self, sequences: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+        """:meth:`features` of each sequence; an encoder may override it to do a batch's
+        look-ups at once."""
+        return [self.features(seq) for seq in sequences]
+
     @property
     def feature_names(self) -> tuple[str, ...]:
         """The names :meth:`features` returns (empty: word ids only)."""

@@ -94,6 +94,13 @@ class EncoderContract:
             assert loaded.encode(sequence) == encoder.encode(sequence), sequence
             assert _plain(loaded.features(sequence)) == _plain(encoder.features(sequence)), sequence
 
+    def test_a_batch_gets_the_features_of_each_sequence(self, encoder: Any) -> None:
+        for sequences in (self.tokens, [*self.tokens, ["never-seen-zzz"], []]):
+            batched = encoder.features_batch(sequences)
+            assert len(batched) == len(sequences)
+            for sequence, found in zip(sequences, batched):
+                assert _plain(found) == _plain(encoder.features(sequence)), sequence
+
     def test_unknown_option_is_rejected(self) -> None:
         cls = registry("encoders").get(self.name)
         with pytest.raises(OptionError, match="no option 'no_such_option'"):

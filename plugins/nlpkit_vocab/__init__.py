@@ -4,8 +4,9 @@ with a trainable embedding or a fixed one-hot input."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from itertools import pairwise
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import pairwise, repeat
+from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -117,6 +118,13 @@ class VocabEncoder(Encoder):
         token = self.replace.get(token, token)
         return token.lower() if self.lowercase else token
 
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        """Ids for one sequence of token texts; with neither ``replace`` nor ``lowercase``
+        the tokens are looked up as they are, without a call per token."""
+        if self.replace or self.lowercase:
+            return super().encode(tokens)
+        return self.fitted.encode(tokens)
+
     def _forms(self, tokens: Sequence[str]) -> list[str]:
         """The tokens with ``replace`` applied (case kept): what every feature looks up."""
         return [self.replace.get(t, t) for t in tokens] if self.replace else list(tokens)
@@ -186,13 +194,42 @@ class VocabEncoder(Encoder):
             chars = self._fitted(self.chars, "characters")
             out["chars"] = [chars.encode(t[: self.max_word_chars]) for t in tokens]
         if self.bigram_dim:
-            ids = np.array(self._fitted(self.bigrams, "bigrams").encode(_bigrams(tokens)), dtype=np.int64)
+            ids = np.array(self._fitted(self.bigrams, "bigrams").encode(_bigram_keys(tokens)), dtype=np.int64)
             out["bigrams"] = np.stack((ids[:-1], ids[1:]), axis=1)  # shape: [tokens, 2]
         if self.lexicon_dim:
             out["lexicon"] = self._fitted(self.lexicon_words, "lexicon").feature_array(tokens)  # shape: [tokens, 3]
         if self.lexicon_word_dim:
             out["lexicon_words"] = self._lexicon_word_ids(tokens)
         return out
+
+    def features_batch(self, sequences: Sequence[Sequence[str]]) -> list[dict[str, list[list[int]] | np.ndarray]]:
+        """:meth:`features` of each sequence, the same arrays; bigrams and lexicon
+        features of a batch of single-character tokens (Chinese text through the ``char``
+        tokenizer) are looked up for the whole batch at once (:mod:`nlpkit_vocab.codes`)."""
+        batched = (self.bigram_dim or self.lexicon_dim) and not (self.char_dim or self.lexicon_word_dim or self.replace)
+        text = _single_chars(sequences) if batched else None
+        if text is None:
+            return super().features_batch(sequences)
+        from .codes import code_points
+
+        points, lengths = code_points(text), list(map(len, sequences))
+        found: dict[str, list] = {}
+        if self.bigram_dim:
+            table = self._bigram_codes()
+            if table is None:
+                return super().features_batch(sequences)
+            found["bigrams"] = _batch_bigrams(table, points, lengths)
+        if self.lexicon_dim:
+            found["lexicon"] = self._fitted(self.lexicon_words, "lexicon").batch_feature_arrays(text, points, lengths)
+        return [dict(zip(found, values)) for values in zip(*found.values())]
+
+    def _bigram_codes(self):  # type: ignore[no-untyped-def]
+        """The bigram vocabulary's pairs of single characters (and ``<bos>``, ``<eos>``)
+        as a code table, built on first use; None without ``<unk>``."""
+        bigrams = self._fitted(self.bigrams, "bigrams")
+        if getattr(self, "_bigram_table", (None, None))[0] is not bigrams:
+            self._bigram_table = (bigrams, _bigram_table(bigrams))
+        return self._bigram_table[1]
 
     def _lexicon_word_ids(self, tokens: Sequence[str]) -> list[list[int]]:
         """Per token, the ids of its four word sets, each padded to the same width."""
@@ -302,6 +339,66 @@ def _bigrams(tokens: Sequence[str]) -> list[str]:
     token ``i``'s left bigram is number ``i``, its right one ``i + 1``."""
     padded = [BOS, *tokens, EOS]
     return [a + BIGRAM_JOINER + b for a, b in pairwise(padded)]
+
+
+def _bigram_keys(tokens: Sequence[str]) -> Iterator[str]:
+    """:func:`_bigrams` as an iterator that joins the strings in C: it runs on every text predicted."""
+    return map(add, map(add, [BOS, *tokens], repeat(BIGRAM_JOINER)), [*tokens, EOS])
+
+
+def _single_chars(sequences: Sequence[Sequence[str]]) -> str | None:
+    """All the tokens run together, if every sequence has tokens and all are single code
+    points other than the bigram joiner; else None."""
+    if not sequences or not all(sequences):
+        return None
+    text = "".join(map("".join, sequences))
+    if len(text) != sum(map(len, sequences)) or any("" in seq for seq in sequences) or BIGRAM_JOINER in text:
+        return None
+    return text
+
+
+def _bigram_table(bigrams: Vocab):  # type: ignore[no-untyped-def]
+    """A code table of the bigrams of two single characters, or ``<bos>`` / ``<eos>`` and one."""
+    import numpy as np
+
+    from .codes import BITS, BOS_CODE, EOS_CODE, CodeTable, code_points
+
+    if bigrams.unk_id is None:
+        return None
+    items, joiner = bigrams.items, ord(BIGRAM_JOINER)
+    codes, ids = [], []
+    for lead, trail, size in ((0, 0, 3), (BOS_CODE, 0, len(BOS) + 2), (0, EOS_CODE, len(EOS) + 2)):
+        sized = np.array([i for i, n in enumerate(map(len, items)) if n == size], dtype=np.int64)
+        points = code_points("".join([items[i] for i in sized])).reshape(-1, size)
+        keep = points[:, 1 if not lead else -2] == joiner
+        if lead:  # <bos> J character
+            keep &= np.array([items[i].startswith(BOS) for i in sized], dtype=bool)
+            codes.append(BOS_CODE | points[keep, -1] << BITS)
+        elif trail:  # character J <eos>
+            keep &= np.array([items[i].endswith(EOS) for i in sized], dtype=bool)
+            codes.append(points[keep, 0] | EOS_CODE << BITS)
+        else:  # character J character
+            codes.append(points[keep, 0] | points[keep, 2] << BITS)
+        ids.append(sized[keep])
+    return CodeTable(np.concatenate(codes), np.concatenate(ids), bigrams.unk_id)
+
+
+def _batch_bigrams(table, points, lengths: list[int]) -> list:  # type: ignore[no-untyped-def]
+    """Per sequence, its tokens' left and right bigram ids ``[tokens, 2]``."""
+    import numpy as np
+
+    from .codes import BITS, BOS_CODE, EOS_CODE
+
+    stops = np.cumsum(lengths)
+    firsts = stops - lengths
+    following = np.empty_like(points)
+    following[:-1] = points[1:]
+    following[stops - 1] = EOS_CODE
+    ids = np.empty((len(points), 2), dtype=np.int64)  # shape: [tokens, 2]
+    ids[:, 1] = table.get(points | following << BITS)
+    ids[1:, 0] = ids[:-1, 1]
+    ids[firsts, 0] = table.get(BOS_CODE | points[firsts] << BITS)
+    return np.split(ids, stops[:-1].tolist())
 
 
 def _check_sizes(dim, min_freq, max_size, char_dim, char_filters, char_width, max_word_chars, bigram_dim) -> None:  # type: ignore[no-untyped-def]

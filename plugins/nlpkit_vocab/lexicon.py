@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import compress, islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Literal
@@ -21,6 +21,8 @@ import numpy as np
 
 from nlpkit.errors import InputError
 from nlpkit.io import atomic_write, read_lines
+
+from .codes import BITS, CodeTable, string_codes
 
 LexiconFormat = Literal["words", "segmented"]
 
@@ -46,6 +48,8 @@ class Lexicon:
         self.words = frozenset(words) - {""}
         #: text -> _WORD | _PREFIX bits: one lookup per step of the match loop.
         self._table = table if table is not None else _match_table(self.words)
+        self._firsts: dict[str, int] | None = None  # the one-character entries, built on first use
+        self._codes: tuple[CodeTable, CodeTable, CodeTable] | None = None
 
     def __len__(self) -> int:
         return len(self.words)
@@ -94,37 +98,117 @@ class Lexicon:
         return self.feature_array(tokens).tolist()
 
     def feature_array(self, tokens: Sequence[str]) -> np.ndarray:
-        """:meth:`features` as an int64 array ``[tokens, 3]``: the matching loop of
-        :meth:`spans` with the marking inlined, as it runs on every text predicted, and no
-        list per token (thousands of small lists a batch keep the garbage collector busy)."""
-        table, n = self._table, len(tokens)
-        roles, starts, ends = [0] * n, [0] * n, [0] * n
-        for i in range(n):
+        """:meth:`features` as an int64 array ``[tokens, 3]``. It runs on every text
+        predicted, so the match loop only notes each token's longest word starting and
+        ending there (one-token words looked up in a small table of their own, which stays
+        in cache), and the roles follow in one pass: a token is inside a word (M) when
+        some earlier start's longest word reaches past it."""
+        n = len(tokens)
+        one_char = n and max(map(len, tokens)) == 1
+        firsts = list(map((self._first_bits() if one_char else self._table).get, tokens, repeat(0)))
+        starts, ends = self._longest(tokens, firsts)
+        roles, reach = [0] * n, 0  # reach: the last token of the furthest word begun so far
+        for k in range(n):
+            single, start, end = firsts[k] & _WORD, starts[k], ends[k]
+            role = S if single else 0
+            if start > 1:
+                role |= B
+            elif single:
+                starts[k] = 1
+            if end > 1:
+                role |= E
+            elif single:
+                ends[k] = 1
+            if reach > k:
+                role |= M
+            if k + start - 1 > reach:
+                reach = k + start - 1
+            roles[k] = role
+        out = np.array((roles, starts, ends), dtype=np.int64).T  # shape: [tokens, 3]
+        np.minimum(out[:, 1:], LONGEST, out=out[:, 1:])
+        return out + (ROLE_BASE, START_BASE, END_BASE)
+
+    def batch_feature_arrays(self, text: str, points: np.ndarray, lengths: Sequence[int]) -> list[np.ndarray]:
+        """:meth:`feature_array` of every sentence of a batch whose tokens are single code
+        points (``text``: all of them run together, ``points``: their code points,
+        ``lengths``: tokens per sentence, none 0): the words of one to three tokens looked
+        up for the whole batch at once (see :mod:`nlpkit_vocab.codes`), longer ones by
+        walking on from the three-token prefixes."""
+        ones, twos, threes = self._code_tables()
+        size = len(points)
+        stops = np.cumsum(lengths)
+        left = np.repeat(stops, lengths) - np.arange(size)  # tokens from each to its sentence's end
+        bits1 = ones.get(points)
+        pairs = points.copy()
+        pairs[:-1] |= points[1:] << BITS
+        bits2 = _looked_up(twos, pairs, (left >= 2) & (bits1 & _PREFIX > 0))
+        triples = pairs.copy()
+        triples[:-2] |= points[2:] << (2 * BITS)
+        bits3 = _looked_up(threes, triples, (left >= 3) & (bits2 & _PREFIX > 0))
+        single = (bits1 & _WORD).astype(np.int64)
+        starts = np.where(bits3 & _WORD, 3, np.where(bits2 & _WORD, 2, single))
+        ends = single.copy()
+        ends[1:] = np.where(bits2[:-1] & _WORD, 2, ends[1:])
+        ends[2:] = np.where(bits3[:-2] & _WORD, 3, ends[2:])
+        for i in np.flatnonzero((left >= 4) & (bits3 & _PREFIX > 0)).tolist():
+            self._walk_on(text, i, i + int(left[i]), starts, ends)
+        return np.split(_assemble(single, starts, ends), stops[:-1].tolist())
+
+    def _walk_on(self, text: str, i: int, stop: int, starts: np.ndarray, ends: np.ndarray) -> None:
+        """The words of four tokens or more starting at ``i`` (before ``stop``), noted in ``starts`` and ``ends``."""
+        get, j = self._table.get, i + 3
+        while j < stop:
+            found = get(text[i:j + 1], 0)
+            if found & _WORD:
+                length = j - i + 1
+                starts[i] = length
+                if length > ends[j]:
+                    ends[j] = length
+            if not found & _PREFIX:
+                break
+            j += 1
+
+    def _first_bits(self) -> dict[str, int]:
+        """The table's one-character entries apart (the look-up made for every token), a
+        small dictionary that stays in cache."""
+        if self._firsts is None:
+            self._firsts = {text: bits for text, bits in self._table.items() if len(text) == 1}
+        return self._firsts
+
+    def _code_tables(self) -> tuple[CodeTable, CodeTable, CodeTable]:
+        """The table's entries of one, two and three code points as code tables, built on first use."""
+        if self._codes is None:
+            texts = list(self._table)
+            lengths = list(map(len, texts))
+            tables = []
+            for size in (1, 2, 3):
+                sized = list(compress(texts, map(size.__eq__, lengths)))
+                bits = list(map(self._table.__getitem__, sized))
+                tables.append(CodeTable(string_codes(sized, size), bits, 0, np.uint8))
+            self._codes = tables[0], tables[1], tables[2]
+        return self._codes
+
+    def _longest(self, tokens: Sequence[str], firsts: list[int]) -> tuple[list[int], list[int]]:
+        """Per token the length of the longest word of two tokens or more starting and
+        ending at it (0: none), found by extending each start while the text is a prefix."""
+        get, n = self._table.get, len(tokens)
+        starts, ends = [0] * n, [0] * n
+        for i in range(n - 1):
+            if not firsts[i] & _PREFIX:
+                continue
             text, j = tokens[i], i
             while True:
-                found = table.get(text, 0)
+                j += 1
+                text += tokens[j]
+                found = get(text, 0)
                 if found & _WORD:
-                    if i == j:
-                        roles[i] |= S
-                    else:
-                        roles[i] |= B
-                        roles[j] |= E
-                        for k in range(i + 1, j):
-                            roles[k] |= M
                     length = j - i + 1  # the longest word starting here is found last
                     starts[i] = length
                     if length > ends[j]:
                         ends[j] = length
-                j += 1
-                if j == n or not found & _PREFIX:
+                if j + 1 == n or not found & _PREFIX:
                     break
-                text += tokens[j]
-        out = np.empty((n, 3), dtype=np.int64)  # shape: [tokens, 3]
-        out[:, 0] = roles
-        out[:, 1] = starts
-        out[:, 2] = ends
-        np.minimum(out[:, 1:], LONGEST, out=out[:, 1:])
-        return out + (ROLE_BASE, START_BASE, END_BASE)
+        return starts, ends
 
     def word_sets(self, tokens: Sequence[str]) -> list[list[list[str]]]:
         """Per token, the matched words it begins, is inside, ends and is (B, M, E, S),
@@ -141,6 +225,28 @@ class Lexicon:
                 sets[k][1].append((length, word))
         return [[[w for _, w in sorted(found, key=lambda x: (-x[0], x[1]))[:WORDS_PER_SET]] for found in token]
                 for token in sets]
+
+
+def _looked_up(table: CodeTable, codes: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """The table's bits for the codes where ``where`` holds, 0 elsewhere."""
+    bits = np.zeros(len(codes), dtype=np.uint8)
+    at = np.flatnonzero(where)
+    bits[at] = table.get(codes[at])
+    return bits
+
+
+def _assemble(single: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Feature ids ``[tokens, 3]`` from whether each token is a word and the longest words
+    starting and ending at it: B and E where those are longer than one token, M where an
+    earlier token's longest word reaches past it."""
+    size = len(single)
+    reach = np.maximum.accumulate(np.arange(-1, size - 1) + starts)  # the last token of the furthest word begun
+    out = np.empty((size, 3), dtype=np.int64)  # shape: [tokens, 3]
+    out[:, 0] = single * S + (starts >= 2) * B + (ends >= 2) * E + ROLE_BASE
+    out[1:, 0] += (reach[:-1] > np.arange(1, size)) * M
+    out[:, 1] = np.minimum(starts, LONGEST) + START_BASE
+    out[:, 2] = np.minimum(ends, LONGEST) + END_BASE
+    return out
 
 
 def _read_text(path: Path) -> str:

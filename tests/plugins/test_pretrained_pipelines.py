@@ -168,3 +168,21 @@ def test_scores_change_nothing_but_the_scores_on_dev_text(name, corpus, file, fm
             assert a.words == b.words
             assert a.words.texts == (bmes_to_words(a.tokens.texts, a.tokens.tags) if a.tokens.tags else [])
             assert [a.text[s:e] for s, e in zip(a.words.starts, a.words.ends)] == a.words.texts
+
+
+def test_zh_cws_batch_features_change_no_tag_on_dev_text(pipelines, corpus_file, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The ``vocab`` encoder looks up a batch's bigram and lexicon features at once: on all
+    of CTB6 dev the features are those of one sentence at a time, and so are the tags."""
+    from nlpkit.encoder import Encoder
+
+    texts = ["".join(e.tokens) for e in read_corpus(corpus_file("ctb6", "dev.txt"), "segmented") if e.tokens]
+    pipeline = pipelines("zh-cws")
+    encoder = pipeline.encoder
+    for start in range(0, len(texts), 64):
+        sentences = [list(t) for t in texts[start:start + 64]]
+        for found, seq in zip(encoder.features_batch(sentences), sentences):
+            alone = encoder.features(seq)
+            assert all((found[name] == alone[name]).all() for name in alone) and list(found) == list(alone)
+    batched = [r.tokens.tags for r in pipeline.pipe(texts, batch_size=64)]
+    monkeypatch.setattr(encoder, "features_batch", lambda sequences: Encoder.features_batch(encoder, sequences))
+    assert [r.tokens.tags for r in pipeline.pipe(texts, batch_size=64)] == batched

@@ -147,5 +147,13 @@ class TestVocabWithFeaturesContract(EncoderContract):
     options = {"dim": 8, "char_dim": 4, "char_filters": 5, "bigram_dim": 4, "lowercase": True}
 
 
+class TestVocabWithBigramsOverCharactersContract(EncoderContract):
+    """One-character tokens with bigrams: the batched look-up path of ``features_batch``."""
+
+    name = "vocab"
+    options = {"dim": 8, "bigram_dim": 4}
+    tokens = [list("我来到北京清华大学"), list("上海浦东开发与法制建设同步"), list("北京"), list("学")]
+
+
 class TestOneHotContract(EncoderContract):
     name = "one-hot"

@@ -164,3 +164,29 @@ def test_replace_maps_tokens_before_every_lookup(tmp_path) -> None:
 def test_replace_must_map_strings_to_strings() -> None:
     with pytest.raises(OptionError, match="option 'replace' must be a table of a string to a string or none"):
         encoder(dim=4, replace={"。": 1})
+
+
+def assert_same_features(enc, sequences) -> None:  # type: ignore[no-untyped-def]
+    batch = enc.features_batch(sequences)
+    assert len(batch) == len(sequences)
+    for seq, found in zip(sequences, batch):
+        alone = enc.features(seq)
+        assert list(found) == list(alone), seq
+        for name, values in alone.items():
+            assert torch.equal(torch.as_tensor(found[name]), torch.as_tensor(values)), (name, seq)
+
+
+def test_batch_features_equal_each_sequences_features(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Bigrams and lexicon features of single characters are looked up a batch at once;
+    batches with longer tokens, empty sequences or the bigram joiner go one by one: the
+    same arrays either way, unknown bigrams and <bos> / <eos> included."""
+    lexicon = tmp_path / "words.txt"
+    lexicon.write_text("上海\n上海市\n北京\n京市\n海\n𠀀上\n", encoding="utf-8")
+    enc = encoder(dim=4, bigram_dim=3, lexicon=str(lexicon), lexicon_dim=2)
+    enc.fit([*CHINESE, list("𠀀上海")])
+    for sequences in ([list("上海市"), list("北京市"), list("海")], [list("京上海北京市𠀀上x")], [list("北")],
+                      [["上海", "市"], list("北京")], [list("上海"), []], [list("上\x1f海")]):
+        assert_same_features(enc, sequences)
+    bigrams_only = encoder(dim=4, bigram_dim=3)
+    bigrams_only.fit(CHINESE)
+    assert_same_features(bigrams_only, [list("上海市"), list("京上")])

@@ -241,3 +241,60 @@ def test_a_saved_lexicon_reads_back_with_the_same_match_table(tmp_path) -> None:
     plain = [w for w in words if " " not in w]
     (tmp_path / "plain.txt").write_text("\n".join(plain) + "\n", encoding="utf-8")  # an older pipeline's copy
     assert Lexicon.read(tmp_path / "plain.txt")._table == Lexicon(plain)._table
+
+
+# -- whole batches at once ------------------------------------------------------------
+
+
+def trie_walk(lexicon: Lexicon, tokens: list[str]) -> list[list[int]]:
+    """The per-start matching loop :meth:`Lexicon.feature_array` used before batches were
+    matched at once, marking roles as it finds each word: the reference for both."""
+    words, n = lexicon.words, len(tokens)
+    prefixes = {w[:k] for w in words for k in range(1, len(w))}
+    roles, starts, ends = [0] * n, [0] * n, [0] * n
+    for i in range(n):
+        text, j = tokens[i], i
+        while True:
+            if text in words:
+                if i == j:
+                    roles[i] |= S
+                else:
+                    roles[i] |= B
+                    roles[j] |= E
+                    for k in range(i + 1, j):
+                        roles[k] |= M
+                starts[i] = j - i + 1
+                ends[j] = max(ends[j], j - i + 1)
+            j += 1
+            if j == n or text not in prefixes:
+                break
+            text += tokens[j]
+    return [[ROLE_BASE + r, START_BASE + min(s, 8), END_BASE + min(e, 8)] for r, s, e in zip(roles, starts, ends)]
+
+
+def batch_features(lexicon: Lexicon, sentences: list[list[str]]) -> list[list[list[int]]]:
+    from nlpkit_vocab.codes import code_points
+
+    text = "".join(map("".join, sentences))
+    return [a.tolist() for a in lexicon.batch_feature_arrays(text, code_points(text), list(map(len, sentences)))]
+
+
+@pytest.mark.parametrize("letters", ["abcde", "ab", "南京市长江大桥", "\x00a\U00020000\U0010ffff"])
+def test_batch_matching_equals_the_trie_walk_on_random_lexicons(letters) -> None:  # type: ignore[no-untyped-def]
+    """Words up to 12 letters (the batch looks up three-letter codes, then walks on), sentences
+    of one letter to 30, words never crossing from one sentence into the next."""
+    rng = random.Random(len(letters))
+    for _ in range(150):
+        words = {"".join(rng.choice(letters) for _ in range(rng.randint(1, 12))) for _ in range(rng.randint(1, 40))}
+        lexicon = Lexicon(words)
+        sentences = [[rng.choice(letters) for _ in range(rng.randint(1, 30))] for _ in range(rng.randint(1, 6))]
+        expected = [trie_walk(lexicon, s) for s in sentences]
+        assert expected == [brute_force(lexicon.words, s) for s in sentences]
+        assert batch_features(lexicon, sentences) == expected
+        assert [lexicon.features(s) for s in sentences] == expected
+
+
+def test_batch_matching_of_the_hand_checked_sentence() -> None:
+    lexicon = Lexicon(NANJING)
+    sentences = [list("南京市长江大桥"), list("江"), list("长江")]
+    assert batch_features(lexicon, sentences) == [lexicon.features(s) for s in sentences]
