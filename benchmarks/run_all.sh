@@ -10,3 +10,5 @@ mkdir -p benchmarks/out
 "$PY" benchmarks/bench_jieba.py --json benchmarks/out/jieba.json
 "$PY" benchmarks/bench_spacy.py --json benchmarks/out/spacy.json
 "$PY" benchmarks/bench_jobs.py --json benchmarks/out/jobs.json
+"$PY" benchmarks/bench_pipeline_overhead.py --json benchmarks/out/pipeline_overhead.json
+"$PY" benchmarks/bench_onnx.py --json benchmarks/out/onnx.json
