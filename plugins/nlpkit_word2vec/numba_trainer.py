@@ -19,7 +19,7 @@ import numpy as np
 
 from nlpkit.errors import UsageError
 
-from .train import NOISE_EXPONENT, EpochStats, Vocabulary, _Schedule
+from .train import NOISE_EXPONENT, EpochStats, Vocabulary, _Schedule, sentence_runs
 
 #: Corpus words per job (gensim's batch_words is 10,000 too).
 JOB_WORDS = 10_000
@@ -98,17 +98,7 @@ def alias_table(counts: np.ndarray) -> np.ndarray:
 def _jobs(sentences: Iterable[Sequence[str]], index: dict[str, int]) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
     """``(ids, sentence ends, words read)`` for runs of about :data:`JOB_WORDS` words;
     words outside the vocabulary have id -1."""
-    batch: list[Sequence[str]] = []
-    size = 0
-    for given in sentences:
-        sentence = given if isinstance(given, (list, tuple)) else list(given)
-        batch.append(sentence)
-        size += len(sentence)
-        if size >= JOB_WORDS:
-            yield _encode(batch, size, index)
-            batch, size = [], 0
-    if batch:
-        yield _encode(batch, size, index)
+    return sentence_runs(sentences, JOB_WORDS, lambda batch, size: _encode(batch, size, index))
 
 
 def _encode(batch: list[Sequence[str]], size: int, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray, int]:

@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
 import torch
@@ -57,6 +57,7 @@ NOISE_EXPONENT = 0.75
 #: Examples per SGD step: (input word, output word) pairs for skip-gram, centre words for CBOW.
 DEFAULT_BATCH_SIZE = {"skipgram": 1024, "cbow": 512}
 _CHUNK_WORDS = 50_000  # corpus words turned into examples at once
+_Run = TypeVar("_Run")
 _MAX_NOISE_TABLE = 10_000_000  # slots of the noise table (word2vec.c uses 1e8)
 #: Expected uses of one row in one batch beyond which its summed update is scaled down.
 ROW_UPDATE_CAP = 32.0
@@ -238,20 +239,27 @@ def _noise_table(counts: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- examples
 
 
-def _chunks(sentences: Iterable[Sequence[str]], index: dict[str, int]) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
-    """``(ids, sentence numbers, words read)`` for runs of about ``_CHUNK_WORDS`` words;
-    words outside the vocabulary have id -1."""
+def sentence_runs(sentences: Iterable[Sequence[str]], words: int,
+                  encode: Callable[[list[Sequence[str]], int], _Run]) -> Iterator[_Run]:
+    """``encode(sentences, words in them)`` of each run of whole sentences of about
+    ``words`` words, read lazily: the corpus streams, and a run is let go once encoded."""
     batch: list[Sequence[str]] = []
     size = 0
     for given in sentences:
         sentence = given if isinstance(given, (list, tuple)) else list(given)
         batch.append(sentence)
         size += len(sentence)
-        if size >= _CHUNK_WORDS:
-            yield _encode(batch, size, index)
+        if size >= words:
+            yield encode(batch, size)
             batch, size = [], 0
     if batch:
-        yield _encode(batch, size, index)
+        yield encode(batch, size)
+
+
+def _chunks(sentences: Iterable[Sequence[str]], index: dict[str, int]) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """``(ids, sentence numbers, words read)`` for runs of about ``_CHUNK_WORDS`` words;
+    words outside the vocabulary have id -1."""
+    return sentence_runs(sentences, _CHUNK_WORDS, lambda batch, size: _encode(batch, size, index))
 
 
 def _encode(batch: list[Sequence[str]], size: int, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray, int]:
