@@ -67,17 +67,20 @@ class RecurrentEncoder(nn.Module):
         return self.drop(vectors)
 
 
-def run_packed(rnn: torch.nn.Module, vectors: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+def run_packed(rnn: torch.nn.Module, vectors: torch.Tensor, lengths: torch.Tensor, *,
+               for_export: bool = False) -> torch.Tensor:
     """The top-layer states ``[B, T, D*H]`` of a batch-first ``rnn`` over right-padded
     ``vectors [B, T, E]``, reading only the first ``lengths [B]`` steps of each row (zeros
-    after), so padding never changes a result."""
+    after), so padding never changes a result. ``for_export``: always pack, the rows
+    given longest first, whatever the batch (a graph exporter traces one batch and turns
+    the packing into a sequence-length input)."""
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
     total = vectors.shape[1]
     cpu_lengths = lengths.cpu()  # shape: [B]; packing wants them on the CPU
-    if bool((cpu_lengths == total).all()):
+    if not for_export and bool((cpu_lengths == total).all()):
         return rnn(vectors)[0]  # shape: [B, T, D*H]; no padding, nothing to pack
-    longest_first = bool((cpu_lengths[:-1] >= cpu_lengths[1:]).all())  # as evaluation batches are
+    longest_first = for_export or bool((cpu_lengths[:-1] >= cpu_lengths[1:]).all())  # as evaluation batches are
     packed = pack_padded_sequence(vectors, cpu_lengths, batch_first=True, enforce_sorted=longest_first)
     states, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=total)
     return states  # shape: [B, T, D*H]

@@ -16,6 +16,7 @@ from ..spans import (
     normalize_scheme,
     repair_tags,
     tags_to_spans,
+    token_spans_to_char_spans,
 )
 from ..tokens import Tokens
 from ..vocab import Vocab
@@ -155,10 +156,10 @@ class NerTask(TagTask):
 
     def _result(self, tagged: Tagged) -> NerResult:
         tokens, text, confidence = tagged.tokens, tagged.text, tagged.confidence
-        starts, ends = tokens.starts, tokens.ends
+        spans = tags_to_spans(tokens.tags or [], self.scheme)
+        offsets = token_spans_to_char_spans(spans, list(zip(tokens.starts, tokens.ends)))
         entities = []
-        for span in tags_to_spans(tokens.tags or [], self.scheme):
-            start, end = starts[span.start], ends[span.end - 1]
+        for span, (start, end) in zip(spans, offsets):
             score = None if confidence is None else sum(confidence[span.start:span.end]) / (span.end - span.start)
             entities.append(Entity(text[start:end], span.label, start, end, score, span.start, span.end))
         return NerResult(text, entities, tokens)

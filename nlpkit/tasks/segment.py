@@ -219,7 +219,7 @@ def _opens_and_closes(tokens: list[Tokens], ids: list[list[int]], labels: list[s
 _NO_WORDS = Tokens("", [], [], [])
 #: BMES tags that open a word, and those after which the next character opens one.
 _OPENS, _CLOSES = frozenset(("B", "S")), frozenset(("E", "S"))
-_CODES = {"opens": [ord("B"), ord("S")], "closes": [ord("E"), ord("S")]}
+_CODES = {"opens": list(map(ord, _OPENS)), "closes": list(map(ord, _CLOSES))}
 
 
 def _gold_words(example: Example) -> list[str]:

@@ -23,7 +23,7 @@ import torch
 from nlpkit.batch import Batch
 from nlpkit.count_model import is_count_model
 from nlpkit.errors import InputError, MissingDependencyError, UsageError
-from nlpkit.recurrent import RecurrentEncoder
+from nlpkit.recurrent import RecurrentEncoder, run_packed
 
 from .model import INSTALL, OnnxModel
 
@@ -140,11 +140,7 @@ def _quiet_native_warnings() -> Iterator[None]:
 
 
 def _packed_forward(self: RecurrentEncoder, vectors: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-
-    packed = pack_padded_sequence(self.prepare(vectors), lengths, batch_first=True, enforce_sorted=True)
-    states, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=vectors.shape[1])
-    return states  # shape: [B, T, D*H]
+    return run_packed(self.rnn, self.prepare(vectors), lengths, for_export=True)  # shape: [B, T, D*H]
 
 
 # -- checking -----------------------------------------------------------------------------

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
-#: A waiting request: its texts, whether it asked for scores, and the future its results go to.
-Pending = tuple[list[str], bool, asyncio.Future]
+
+class Pending(NamedTuple):
+    """A waiting request: its texts, whether it asked for scores, and the future its results go to."""
+
+    texts: list[str]
+    scores: bool
+    future: asyncio.Future
 
 
 class Batcher:
@@ -47,7 +52,7 @@ class Batcher:
         """The results of ``texts`` in order, each the JSON ``nlpkit predict -f json`` prints
         (``--scores`` with ``scores``)."""
         future = asyncio.get_running_loop().create_future()
-        await self.queue.put((texts, scores, future))
+        await self.queue.put(Pending(texts, scores, future))
         return await future
 
     async def _loop(self) -> None:
@@ -61,16 +66,16 @@ class Batcher:
         scores or not: a request that asks otherwise opens the next one."""
         batch = [self._held or await self.queue.get()]
         self._held = None
-        size, deadline = len(batch[0][0]), time.monotonic() + self.max_wait
+        size, deadline = len(batch[0].texts), time.monotonic() + self.max_wait
         while size < self.max_batch:
             item = self.queue.get_nowait() if not self.queue.empty() else await self._next(deadline)
             if item is None:
                 break
-            if size + len(item[0]) > self.max_batch or item[1] != batch[0][1]:
+            if size + len(item.texts) > self.max_batch or item.scores != batch[0].scores:
                 self._held = item  # no room, or the other kind: it opens the next batch
                 break
             batch.append(item)
-            size += len(item[0])
+            size += len(item.texts)
         return batch
 
     async def _next(self, deadline: float) -> Pending | None:
@@ -84,21 +89,21 @@ class Batcher:
             return None
 
     async def _run(self, batch: list[Pending]) -> None:
-        texts = [text for request, _, _ in batch for text in request]
+        texts = [text for request in batch for text in request.texts]
         try:
-            results = await self.runner.run(texts, batch[0][1])
+            results = await self.runner.run(texts, batch[0].scores)
         except Exception as exc:  # noqa: BLE001 - one bad request must fail alone: rerun one by one
             if len(batch) == 1:
-                _settle(batch[0][2], exception=exc)
+                _settle(batch[0].future, exception=exc)
                 return
             for request in batch:
                 await self._run([request])
             return
         self.batches, self.texts = self.batches + 1, self.texts + len(texts)
         start = 0
-        for request, _, future in batch:
-            _settle(future, result=results[start:start + len(request)])
-            start += len(request)
+        for request in batch:
+            _settle(request.future, result=results[start:start + len(request.texts)])
+            start += len(request.texts)
 
 
 def _settle(future: asyncio.Future, result: Any = None, exception: BaseException | None = None) -> None:

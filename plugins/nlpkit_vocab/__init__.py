@@ -4,8 +4,8 @@ with a trainable embedding or a fixed one-hot input."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import pairwise, repeat
+from collections.abc import Iterable, Sequence
+from itertools import repeat
 from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -194,7 +194,7 @@ class VocabEncoder(Encoder):
             chars = self._fitted(self.chars, "characters")
             out["chars"] = [chars.encode(t[: self.max_word_chars]) for t in tokens]
         if self.bigram_dim:
-            ids = np.array(self._fitted(self.bigrams, "bigrams").encode(_bigram_keys(tokens)), dtype=np.int64)
+            ids = np.array(self._fitted(self.bigrams, "bigrams").encode(_bigrams(tokens)), dtype=np.int64)
             out["bigrams"] = np.stack((ids[:-1], ids[1:]), axis=1)  # shape: [tokens, 2]
         if self.lexicon_dim:
             out["lexicon"] = self._fitted(self.lexicon_words, "lexicon").feature_array(tokens)  # shape: [tokens, 3]
@@ -336,14 +336,9 @@ BIGRAM_JOINER = "\x1f"
 
 def _bigrams(tokens: Sequence[str]) -> list[str]:
     """The ``len(tokens) + 1`` bigrams of a sequence padded with ``<bos>`` and ``<eos>``:
-    token ``i``'s left bigram is number ``i``, its right one ``i + 1``."""
-    padded = [BOS, *tokens, EOS]
-    return [a + BIGRAM_JOINER + b for a, b in pairwise(padded)]
-
-
-def _bigram_keys(tokens: Sequence[str]) -> Iterator[str]:
-    """:func:`_bigrams` as an iterator that joins the strings in C: it runs on every text predicted."""
-    return map(add, map(add, [BOS, *tokens], repeat(BIGRAM_JOINER)), [*tokens, EOS])
+    token ``i``'s left bigram is number ``i``, its right one ``i + 1`` (the strings joined
+    by ``map`` in C: this runs on every text predicted)."""
+    return list(map(add, map(add, [BOS, *tokens], repeat(BIGRAM_JOINER)), [*tokens, EOS]))
 
 
 def _single_chars(sequences: Sequence[Sequence[str]]) -> str | None:
